@@ -1,0 +1,89 @@
+import type { CheckpointId, JobId } from '../core/ids.js';
+import type { CompletedCheckpoint } from '../checkpoint/completed-checkpoint.js';
+import type { FileStateHandle } from '../state/state-handles.js';
+import type { CheckpointStorage, StoredFile } from './checkpoint-storage.js';
+import { checksumOf } from './checksum.js';
+import { CorruptStateError } from './corrupt-state-error.js';
+import { assertSafeFileName, storageLayout } from './storage-layout.js';
+
+/**
+ * Checkpoint storage held in process memory, with the same layout, verification and error
+ * messages as the filesystem storage. For specs and benchmarks that need no disk; nothing survives the process.
+ */
+export class InMemoryCheckpointStorage implements CheckpointStorage {
+  readonly description = 'memory';
+  private readonly files = new Map<string, Uint8Array>();
+
+  async writeSharedFile(jobId: JobId, name: string, bytes: Uint8Array): Promise<FileStateHandle> {
+    assertSafeFileName(name);
+    return this.put(storageLayout.sharedFile(jobId, name), bytes);
+  }
+
+  async writeExclusiveFile(jobId: JobId, checkpointId: CheckpointId, name: string, bytes: Uint8Array): Promise<FileStateHandle> {
+    assertSafeFileName(name);
+    return this.put(storageLayout.exclusiveFile(jobId, checkpointId, name), bytes);
+  }
+
+  async writeTaskOwnedFile(jobId: JobId, name: string, bytes: Uint8Array): Promise<FileStateHandle> {
+    assertSafeFileName(name);
+    return this.put(storageLayout.taskOwnedFile(jobId, name), bytes);
+  }
+
+  async readFile(handle: FileStateHandle): Promise<Uint8Array> {
+    const bytes = this.files.get(handle.path);
+    if (bytes === undefined) throw new Error(`${handle.path}: state file not found in ${this.description} storage`);
+    if (bytes.byteLength !== handle.size) throw new CorruptStateError(handle.path, `expected ${handle.size} bytes, found ${bytes.byteLength} (truncated or overwritten)`);
+    if (checksumOf(bytes) !== handle.checksum) throw new CorruptStateError(handle.path, 'checksum mismatch');
+    return bytes.slice();
+  }
+
+  async deleteFile(path: string): Promise<void> {
+    this.files.delete(path);
+  }
+
+  async writeMetadata(checkpoint: CompletedCheckpoint): Promise<string> {
+    const pointer = storageLayout.metadataFile(checkpoint.jobId, checkpoint.checkpointId);
+    this.files.set(pointer, new TextEncoder().encode(JSON.stringify({ ...checkpoint, externalPointer: pointer })));
+    return pointer;
+  }
+
+  async readMetadata(pointer: string): Promise<CompletedCheckpoint> {
+    const bytes = this.files.get(pointer);
+    if (bytes === undefined) throw new Error(`${pointer}: checkpoint metadata not found in ${this.description} storage`);
+    try {
+      return JSON.parse(new TextDecoder().decode(bytes)) as CompletedCheckpoint;
+    } catch (error) {
+      throw new CorruptStateError(pointer, `unparsable metadata (${(error as Error).message})`);
+    }
+  }
+
+  async listMetadata(jobId: JobId): Promise<string[]> {
+    return [...this.files.keys()]
+      .filter((path) => path.startsWith(`${jobId}/chk-`) && path.endsWith('/_metadata'))
+      .sort((a, b) => (storageLayout.checkpointIdOf(a) ?? 0) - (storageLayout.checkpointIdOf(b) ?? 0));
+  }
+
+  async discardCheckpointDirectory(jobId: JobId, checkpointId: CheckpointId): Promise<void> {
+    const prefix = `${storageLayout.checkpointDirectory(jobId, checkpointId)}/`;
+    for (const path of [...this.files.keys()]) if (path.startsWith(prefix)) this.files.delete(path);
+  }
+
+  async listFiles(jobId: JobId): Promise<StoredFile[]> {
+    return [...this.files.entries()]
+      .filter(([path]) => path.startsWith(`${jobId}/shared/`) || path.startsWith(`${jobId}/chk-`))
+      .map(([path, bytes]) => ({ path, size: bytes.byteLength }))
+      .sort((a, b) => a.path.localeCompare(b.path));
+  }
+
+  /** Replaces a stored file's bytes without updating any handle: how specs simulate corruption. */
+  corrupt(path: string, bytes: Uint8Array): void {
+    if (!this.files.has(path)) throw new Error(`cannot corrupt ${path}: no such file`);
+    this.files.set(path, bytes);
+  }
+
+  private put(path: string, bytes: Uint8Array): FileStateHandle {
+    const copy = bytes.slice();
+    this.files.set(path, copy);
+    return { kind: 'file', path, size: copy.byteLength, checksum: checksumOf(copy) };
+  }
+}

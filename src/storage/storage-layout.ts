@@ -1,0 +1,22 @@
+import type { CheckpointId, JobId } from '../core/ids.js';
+
+/** Relative paths of Flink's checkpoint directory layout, shared by every CheckpointStorage. */
+export const storageLayout = {
+  checkpointDirectory: (jobId: JobId, checkpointId: CheckpointId): string => `${jobId}/chk-${checkpointId}`,
+  metadataFile: (jobId: JobId, checkpointId: CheckpointId): string => `${jobId}/chk-${checkpointId}/_metadata`,
+  exclusiveFile: (jobId: JobId, checkpointId: CheckpointId, name: string): string => `${jobId}/chk-${checkpointId}/${name}`,
+  sharedFile: (jobId: JobId, name: string): string => `${jobId}/shared/${name}`,
+  taskOwnedFile: (jobId: JobId, name: string): string => `${jobId}/taskowned/${name}`,
+  /** The checkpoint id of a `<jobId>/chk-<id>/...` path, or null for any other path. */
+  checkpointIdOf(path: string): number | null {
+    const match = /\/chk-(\d+)(\/|$)/.exec(path);
+    return match?.[1] === undefined ? null : Number(match[1]);
+  },
+};
+
+/** Rejects names that would escape their directory or collide with the layout. */
+export function assertSafeFileName(name: string): void {
+  if (name.length === 0 || name.includes('/') || name.includes('\\') || name === '.' || name === '..' || name.startsWith('.tmp-') || name === '_metadata') {
+    throw new Error(`invalid state file name '${name}': it must be non-empty, contain no path separator, not be '.', '..' or '_metadata', and not start with '.tmp-'`);
+  }
+}
