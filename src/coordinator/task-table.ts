@@ -1,0 +1,80 @@
+import type { TypedRef } from '../actor/typed-ref.js';
+import type { AttemptId, TaskId } from '../core/ids.js';
+import type { CheckpointParticipants } from '../checkpoint/pending-checkpoint.js';
+import type { CoordinatorToTaskMessage } from '../protocol/task-protocol.js';
+import type { RunningTask } from '../protocol/coordinator-protocol.js';
+import type { TaskSpec } from '../task/task-deployment.js';
+
+/**
+ * The coordinator's view of the job's tasks: index, current attempt, ref and whether it runs.
+ * Kept in plain arrays so that an acknowledgement costs one Map lookup and "are all tasks running"
+ * is a counter comparison, whatever the number of tasks.
+ */
+export class TaskTable {
+  private readonly indexById = new Map<string, number>();
+  readonly ids: TaskId[] = [];
+  readonly specs: TaskSpec[] = [];
+  readonly attemptIds: AttemptId[] = [];
+  readonly refs: (TypedRef<CoordinatorToTaskMessage> | null)[] = [];
+  private readonly running: boolean[] = [];
+  private runningCount = 0;
+
+  get size(): number {
+    return this.ids.length;
+  }
+
+  get allRunning(): boolean {
+    return this.runningCount === this.ids.length;
+  }
+
+  indexOf(taskId: string): number | undefined {
+    return this.indexById.get(taskId);
+  }
+
+  add(spec: TaskSpec): number {
+    const index = this.ids.length;
+    this.indexById.set(spec.taskId, index);
+    this.ids.push(spec.taskId as TaskId);
+    this.specs.push(spec);
+    this.attemptIds.push('' as AttemptId);
+    this.refs.push(null);
+    this.running.push(false);
+    return index;
+  }
+
+  isRunning(index: number): boolean {
+    return this.running[index] === true;
+  }
+
+  markRunning(index: number, attemptId: AttemptId, ref: TypedRef<CoordinatorToTaskMessage>): void {
+    if (!this.running[index]) this.runningCount += 1;
+    this.running[index] = true;
+    this.attemptIds[index] = attemptId;
+    this.refs[index] = ref;
+  }
+
+  markFailed(index: number): void {
+    if (this.running[index]) this.runningCount -= 1;
+    this.running[index] = false;
+  }
+
+  failedIndexes(): number[] {
+    const failed: number[] = [];
+    for (let index = 0; index < this.ids.length; index += 1) if (!this.running[index]) failed.push(index);
+    return failed;
+  }
+
+  /** The tasks and attempts a checkpoint triggered now would wait for. */
+  participants(): CheckpointParticipants {
+    return { taskIds: this.ids.slice(), attemptIds: this.attemptIds.slice() };
+  }
+
+  describe(): RunningTask[] {
+    return this.ids.map((taskId, index) => ({
+      taskId,
+      attemptId: this.attemptIds[index] as AttemptId,
+      ref: this.refs[index] as TypedRef<CoordinatorToTaskMessage>,
+      running: this.running[index] === true,
+    }));
+  }
+}

@@ -1,0 +1,26 @@
+import type { TypedRef } from '../actor/typed-ref.js';
+import type { AttemptId, JobId, TaskId } from '../core/ids.js';
+import type { CoordinatorToTaskMessage, TaskToCoordinatorMessage } from '../protocol/task-protocol.js';
+
+/** What a task attempt is told when it is deployed. */
+export interface TaskDeploymentContext {
+  readonly jobId: JobId;
+  readonly taskId: TaskId;
+  /** Fresh for every incarnation of the task. */
+  readonly attemptId: AttemptId;
+  /** Where the task sends acknowledgements, declines and its own failure. */
+  readonly coordinator: TypedRef<TaskToCoordinatorMessage>;
+}
+
+/**
+ * Spawns one attempt of a task and returns its ref. The coordinator calls it at start and again after
+ * the task failed. The actor must not be a child of the coordinator (see DESIGN.md: nact copies an
+ * actor's children into every message's context).
+ */
+export type TaskDeployer = (context: TaskDeploymentContext) => TypedRef<CoordinatorToTaskMessage>;
+
+/** A task of the job: its stable id and how to deploy an attempt of it. */
+export interface TaskSpec {
+  readonly taskId: string;
+  readonly deploy: TaskDeployer;
+}
