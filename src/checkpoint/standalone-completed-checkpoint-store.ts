@@ -1,0 +1,168 @@
+import { isGloballyTerminal, JobStatus } from '../core/job-status.js';
+import { CheckpointIdOrderError } from './checkpoint-id-order-error.js';
+import { CheckpointRetention, CheckpointType } from './checkpoint-properties.js';
+import { CheckpointStoreShutDownError } from './checkpoint-store-shut-down-error.js';
+import type { CompletedCheckpoint } from './completed-checkpoint.js';
+import {
+  keepEverything,
+  type CompletedCheckpointDiscarder,
+  type CompletedCheckpointStore,
+  type DiscardCause,
+} from './completed-checkpoint-store.js';
+
+/** A discard that threw or rejected. The store carries on; the state may be left behind for the audit to find. */
+export interface DiscardFailure {
+  readonly checkpoint: CompletedCheckpoint;
+  readonly cause: DiscardCause;
+  readonly error: unknown;
+}
+
+/** How a completed checkpoint store is set up. */
+export interface CompletedCheckpointStoreOptions {
+  /** How many checkpoints (not savepoints) to retain at most: an integer of at least 1. */
+  readonly maxRetained: number;
+  /** Releases checkpoints the store lets go of. Default: {@link keepEverything}. */
+  readonly discarder?: CompletedCheckpointDiscarder;
+  /** Told about every discard that threw or rejected. Default: a process warning. */
+  readonly onDiscardFailure?: (failure: DiscardFailure) => void;
+}
+
+/**
+ * The bounded LIFO of completed checkpoints, kept in memory: the coordinator adds each checkpoint it completes,
+ * and the store subsumes and discards the oldest beyond `maxRetained`. Savepoints are kept beside them, never
+ * subsumed or discarded. Nothing survives the process; {@link DefaultCompletedCheckpointStore} adds recovery.
+ *
+ * All bookkeeping happens synchronously when a method is called, before any discard is awaited, so concurrent
+ * calls see each other's effects in call order.
+ */
+export class StandaloneCompletedCheckpointStore implements CompletedCheckpointStore {
+  readonly maxRetained: number;
+  private readonly discarder: CompletedCheckpointDiscarder;
+  private readonly onDiscardFailure: (failure: DiscardFailure) => void;
+  /** Checkpoints and savepoints, ascending by id. */
+  private readonly retained: CompletedCheckpoint[] = [];
+  private shutDownWith: JobStatus | null = null;
+
+  /** @throws RangeError naming `maxRetained` when it is not an integer of at least 1. */
+  constructor(options: CompletedCheckpointStoreOptions) {
+    if (!Number.isSafeInteger(options.maxRetained) || options.maxRetained < 1) {
+      throw new RangeError(`CompletedCheckpointStore maxRetained must be an integer of at least 1, got ${options.maxRetained}`);
+    }
+    this.maxRetained = options.maxRetained;
+    this.discarder = options.discarder ?? keepEverything;
+    this.onDiscardFailure = options.onDiscardFailure ?? warnAboutDiscardFailure;
+  }
+
+  /**
+   * Adds a checkpoint and resolves to the checkpoints it subsumed, oldest first, after discarding them in that order.
+   * Rejects with {@link CheckpointIdOrderError} when the id is not greater than the latest retained one, and with
+   * {@link CheckpointStoreShutDownError} after shutdown; both leave the retained checkpoints as they were and discard
+   * the rejected checkpoint with cause `failed-add` — unless a retained checkpoint has the same id, whose state
+   * (same directory, same shared-state registrations) that discard would destroy.
+   */
+  async addCheckpointAndSubsumeOldestOne(checkpoint: CompletedCheckpoint): Promise<readonly CompletedCheckpoint[]> {
+    const latest = this.getLatestCheckpoint();
+    if (this.shutDownWith !== null) {
+      await this.discardEach([checkpoint], 'failed-add');
+      throw new CheckpointStoreShutDownError(checkpoint.checkpointId, this.shutDownWith);
+    }
+    if (latest !== null && checkpoint.checkpointId <= latest.checkpointId) {
+      const sharesStateWithRetained = this.retained.some((retained) => retained.checkpointId === checkpoint.checkpointId);
+      if (!sharesStateWithRetained) await this.discardEach([checkpoint], 'failed-add');
+      throw new CheckpointIdOrderError(checkpoint.jobId, checkpoint.checkpointId, latest.checkpointId);
+    }
+    this.retained.push(checkpoint);
+    const subsumed = this.subsumeBeyondMaxRetained();
+    await this.discardEach(subsumed, 'subsumed');
+    return Object.freeze(subsumed);
+  }
+
+  getLatestCheckpoint(): CompletedCheckpoint | null {
+    return this.retained.at(-1) ?? null;
+  }
+
+  getAllCheckpoints(): readonly CompletedCheckpoint[] {
+    return Object.freeze([...this.retained]);
+  }
+
+  getNumberOfRetainedCheckpoints(): number {
+    return this.retained.filter((checkpoint) => !isSavepoint(checkpoint)).length;
+  }
+
+  /**
+   * Lets go of everything. A globally terminal status discards (oldest first, cause `shutdown`) each checkpoint whose
+   * retention does not keep it for that status; SUSPENDED and RUNNING keep all, savepoints are always kept.
+   * A second shutdown does nothing.
+   */
+  async shutdown(jobStatus: JobStatus): Promise<void> {
+    if (this.shutDownWith !== null) return;
+    this.shutDownWith = jobStatus;
+    const released = this.retained.splice(0);
+    if (!isGloballyTerminal(jobStatus)) return;
+    await this.discardEach(
+      released.filter((checkpoint) => !isSavepoint(checkpoint) && !isKeptAfter(checkpoint.properties.retention, jobStatus)),
+      'shutdown',
+    );
+  }
+
+  /**
+   * Takes over checkpoints recovered from durable storage, ascending by id, into an empty store and returns those
+   * beyond `maxRetained` (oldest first), which the caller must discard as subsumed.
+   */
+  protected retainRecovered(recovered: readonly CompletedCheckpoint[]): CompletedCheckpoint[] {
+    this.retained.push(...[...recovered].sort((a, b) => a.checkpointId - b.checkpointId));
+    return this.subsumeBeyondMaxRetained();
+  }
+
+  /** Discards one checkpoint after another; a discard that throws or rejects is reported and does not stop the rest. */
+  protected async discardEach(checkpoints: readonly CompletedCheckpoint[], cause: DiscardCause): Promise<void> {
+    for (const checkpoint of checkpoints) {
+      try {
+        await this.discarder.discard(checkpoint, cause);
+      } catch (error) {
+        try {
+          this.onDiscardFailure({ checkpoint, cause, error });
+        } catch {
+          // A failing listener must not turn a reported discard failure into a failed add or shutdown.
+        }
+      }
+    }
+  }
+
+  private subsumeBeyondMaxRetained(): CompletedCheckpoint[] {
+    const subsumed: CompletedCheckpoint[] = [];
+    let excess = this.getNumberOfRetainedCheckpoints() - this.maxRetained;
+    for (let index = 0; excess > 0 && index < this.retained.length; ) {
+      const checkpoint = this.retained[index];
+      if (checkpoint !== undefined && !isSavepoint(checkpoint)) {
+        subsumed.push(checkpoint);
+        this.retained.splice(index, 1);
+        excess--;
+      } else index++;
+    }
+    return subsumed;
+  }
+}
+
+function isSavepoint(checkpoint: CompletedCheckpoint): boolean {
+  return checkpoint.properties.type === CheckpointType.SAVEPOINT;
+}
+
+/** Whether a checkpoint's retention keeps it when the job ends globally with `status`. */
+function isKeptAfter(retention: CheckpointRetention, status: JobStatus): boolean {
+  switch (retention) {
+    case CheckpointRetention.NEVER_RETAIN_AFTER_TERMINATION:
+      return false;
+    case CheckpointRetention.RETAIN_ON_CANCELLATION:
+      return status === JobStatus.CANCELED || status === JobStatus.FAILED;
+    case CheckpointRetention.RETAIN_ON_FAILURE:
+      return status === JobStatus.FAILED;
+  }
+}
+
+function warnAboutDiscardFailure({ checkpoint, cause, error }: DiscardFailure): void {
+  const reason = error instanceof Error ? error.message : String(error);
+  process.emitWarning(`discarding checkpoint ${checkpoint.checkpointId} of job ${checkpoint.jobId} (${cause}) failed: ${reason}`, {
+    code: 'NACT_CHECKPOINT_DISCARD_FAILED',
+  });
+}
