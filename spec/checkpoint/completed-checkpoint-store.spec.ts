@@ -434,7 +434,7 @@ describe('DefaultCompletedCheckpointStore.recover', () => {
     const error = await rejectionOf(DefaultCompletedCheckpointStore.recover({ jobId: A_JOB, storage, maxRetained: 1, discarder }));
 
     expect(error).to.be.instanceOf(CorruptStateError);
-    expect(error.message).to.match(/^job-1\/chk-1\/_metadata: the record belongs to job 'job-2', not to job 'job-1' being recovered; /);
+    expect(error.message).to.match(/^job-1\/chk-1\/_metadata: the record belongs to job 'job-2', not to job 'job-1'; /);
   });
 
   it('fails on metadata that records another checkpoint id, naming the file', async () => {

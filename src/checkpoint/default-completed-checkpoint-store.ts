@@ -1,9 +1,7 @@
 import { freeze } from 'immer';
 import type { JobId } from '../core/ids.js';
 import type { CheckpointStorage } from '../storage/checkpoint-storage.js';
-import { checkCompletedCheckpointShape } from '../storage/completed-checkpoint-shape.js';
-import { CorruptStateError } from '../storage/corrupt-state-error.js';
-import { storageLayout } from '../storage/storage-layout.js';
+import { checkStoredCheckpoint } from '../storage/completed-checkpoint-shape.js';
 import type { CompletedCheckpoint } from './completed-checkpoint.js';
 import type { CompletedCheckpointDiscarder } from './completed-checkpoint-store.js';
 import { StandaloneCompletedCheckpointStore, type CompletedCheckpointStoreOptions } from './standalone-completed-checkpoint-store.js';
@@ -37,7 +35,7 @@ export class DefaultCompletedCheckpointStore extends StandaloneCompletedCheckpoi
    * Reads every metadata file of the job, ascending by id, and retains the newest `maxRetained` checkpoints and
    * every savepoint; older checkpoints are discarded as subsumed, oldest first. Every record is verified before
    * anything is discarded: a metadata file that is unreadable, corrupt, or records another job or checkpoint id
-   * fails the recovery with an error naming that file ({@link CorruptStateError} for bad content), never a
+   * fails the recovery with an error naming that file (`CorruptStateError` for bad content), never a
    * silently wrong restore.
    * @throws RangeError naming `maxRetained` before touching storage when it is not an integer of at least 1.
    */
@@ -54,9 +52,6 @@ export class DefaultCompletedCheckpointStore extends StandaloneCompletedCheckpoi
 }
 
 function verifiedRecord(record: CompletedCheckpoint, pointer: string, jobId: JobId): CompletedCheckpoint {
-  const checkpoint = checkCompletedCheckpointShape(record, pointer);
-  if (checkpoint.jobId !== jobId) throw new CorruptStateError(pointer, `the record belongs to job '${checkpoint.jobId}', not to job '${jobId}' being recovered`);
-  const idInPath = storageLayout.checkpointIdOf(pointer);
-  if (idInPath !== checkpoint.checkpointId) throw new CorruptStateError(pointer, `the record is checkpoint ${checkpoint.checkpointId}, not checkpoint ${String(idInPath)} its path names`);
+  const checkpoint = checkStoredCheckpoint(record, pointer, jobId);
   return Object.isFrozen(checkpoint) ? checkpoint : freeze(structuredClone(checkpoint), true);
 }

@@ -1,6 +1,8 @@
 import type { CompletedCheckpoint } from '../checkpoint/completed-checkpoint.js';
 import { CheckpointRetention, CheckpointType } from '../checkpoint/checkpoint-properties.js';
+import type { JobId } from '../core/ids.js';
 import { CorruptStateError } from './corrupt-state-error.js';
+import { storageLayout } from './storage-layout.js';
 
 type Fields = Readonly<Record<string, unknown>>;
 
@@ -112,6 +114,19 @@ export function checkCompletedCheckpointShape(value: unknown, path: string): Com
   count('stateSize', record['stateSize']);
   if (record['externalPointer'] !== null && typeof record['externalPointer'] !== 'string') fail('externalPointer', 'a string or null', record['externalPointer']);
   return value as CompletedCheckpoint;
+}
+
+/**
+ * Checks a record read from the metadata file at `pointer` before it is trusted for a restore or an audit: its shape,
+ * that it belongs to `jobId`, and that it is the checkpoint its `chk-<id>` directory names. Throws
+ * {@link CorruptStateError} naming `pointer` otherwise.
+ */
+export function checkStoredCheckpoint(record: unknown, pointer: string, jobId: JobId): CompletedCheckpoint {
+  const checkpoint = checkCompletedCheckpointShape(record, pointer);
+  if (checkpoint.jobId !== jobId) throw new CorruptStateError(pointer, `the record belongs to job '${checkpoint.jobId}', not to job '${jobId}'`);
+  const idInPath = storageLayout.checkpointIdOf(pointer);
+  if (idInPath !== checkpoint.checkpointId) throw new CorruptStateError(pointer, `the record is checkpoint ${checkpoint.checkpointId}, not checkpoint ${String(idInPath)} its path names`);
+  return checkpoint;
 }
 
 function describe(value: unknown): string {
