@@ -29,28 +29,30 @@ export function tell<M>(ref: TypedRef<M>, message: NoInfer<M>): void {
   dispatch(ref as Ref<unknown>, message);
 }
 
+type Requests<M> = Extract<M, { readonly type: string; readonly replyTo: unknown }>;
+type RequestOfType<M, T> = Extract<Requests<M>, { readonly type: T }>;
+type ReplyOf<Q> = Q extends { readonly replyTo: TypedRef<infer R> } ? R : never;
+
+/** A request message without its `replyTo`: {@link ask} adds a temporary reply ref. */
+export type RequestBody<M, T extends Requests<M>['type']> = { readonly type: T } & Omit<RequestOfType<M, T>, 'type' | 'replyTo'>;
+
 /**
- * Sends a message built around a temporary reply ref and waits for the reply.
- * Because nact mailboxes are FIFO, the reply also proves every message sent earlier to the same actor was handled.
+ * Sends a request (a message with a `replyTo` ref) and waits for the reply; the reply type follows from the
+ * request's `type`. Because nact mailboxes are FIFO, the reply also proves every message sent earlier to the
+ * same actor was handled: use it as a mailbox barrier instead of sleeping.
  *
  * @throws AskTimeoutError when nothing replies within `timeoutMs`.
  */
-export async function ask<M, R>(
+export async function ask<M, T extends Requests<M>['type']>(
   ref: TypedRef<M>,
-  build: (replyTo: TypedRef<R>) => NoInfer<M>,
+  request: RequestBody<M, T>,
   timeoutMs = 10_000,
-): Promise<R> {
-  let messageType = 'message';
-  const factory = (temporary: Ref<unknown>): M => {
-    const message = build(temporary as TypedRef<R>);
-    const type = (message as { type?: unknown }).type;
-    if (typeof type === 'string') messageType = type;
-    return message;
-  };
+): Promise<ReplyOf<RequestOfType<M, T>>> {
   try {
-    return (await query(ref as Ref<unknown>, factory as (temporary: Ref<unknown>) => unknown, timeoutMs)) as R;
+    const reply = await query(ref as Ref<unknown>, (replyTo: Ref<unknown>) => ({ ...request, replyTo }), timeoutMs);
+    return reply as ReplyOf<RequestOfType<M, T>>;
   } catch (error) {
-    if (error instanceof Error && error.message === 'Query Timeout') throw new AskTimeoutError(timeoutMs, messageType);
+    if (error instanceof Error && error.message === 'Query Timeout') throw new AskTimeoutError(timeoutMs, request.type);
     throw error;
   }
 }

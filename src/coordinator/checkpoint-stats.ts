@@ -8,16 +8,28 @@ export interface CheckpointStats {
   readonly jobStatus: JobStatus;
   readonly timerRunning: boolean;
   readonly counts: {
+    /** Checkpoints and savepoints that got an id and were sent to the tasks. */
     readonly triggered: number;
+    /** Pending plus finalizing. */
     readonly inProgress: number;
     readonly completed: number;
+    /** Triggered checkpoints that were aborted or failed to finalize. */
     readonly failed: number;
+    /** Trigger requests refused before any task was reached (not running, too many queued, ...). */
+    readonly refusedTriggers: number;
     readonly restored: number;
     readonly taskRestarts: number;
     readonly jobFailures: number;
+    readonly duplicateAcknowledgements: number;
+    /** Acknowledgements from unknown attempts or for checkpoints no longer pending: their state was discarded. */
+    readonly discardedAcknowledgements: number;
+    /** Task snapshots handed to the state cleaner for discarding. */
     readonly discardedStates: number;
     readonly malformedMessages: number;
+    /** Messages of another job, ignored untouched. */
     readonly foreignMessages: number;
+    /** Errors inside the coordinator or its listener, reported as events. */
+    readonly internalErrors: number;
   };
   readonly latestCompleted: {
     readonly checkpointId: CheckpointId;

@@ -34,6 +34,8 @@ export interface CheckpointCoordinatorOptions {
   readonly maxPendingDiscards?: number;
   /** Fail the restore when there is no completed checkpoint, instead of restarting tasks empty. Default false. */
   readonly errorIfNoCheckpoint?: boolean;
+  /** Milliseconds between a task failure and the restart of the failed task (Flink's fixed-delay restart). Default 0. */
+  readonly restartDelay?: number;
   /** Restore even when the checkpoint holds state for tasks that no longer exist. Default false. */
   readonly allowNonRestoredState?: boolean;
   /** What happens to retained checkpoints when the job ends. Default never-retain-after-termination. */
@@ -72,6 +74,7 @@ export interface CoordinatorSettings {
   readonly maxPendingDiscards: number;
   readonly errorIfNoCheckpoint: boolean;
   readonly allowNonRestoredState: boolean;
+  readonly restartDelay: number;
   readonly retention: CheckpointRetention;
   readonly startScheduler: boolean;
   readonly tasks: readonly TaskSpec[];
@@ -140,6 +143,7 @@ export function validateCoordinatorOptions(options: CheckpointCoordinatorOptions
     maxPendingDiscards: integerAtLeast(options, 'maxPendingDiscards', 1, 1000),
     errorIfNoCheckpoint: flag(options, 'errorIfNoCheckpoint', false),
     allowNonRestoredState: flag(options, 'allowNonRestoredState', false),
+    restartDelay: integerAtLeast(options, 'restartDelay', 0, 0),
     retention: options.retention ?? CheckpointRetention.NEVER_RETAIN_AFTER_TERMINATION,
     startScheduler: flag(options, 'startScheduler', true),
     tasks,

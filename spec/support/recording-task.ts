@@ -1,0 +1,94 @@
+import { spawn, type Ref } from 'nact';
+import { ask, tell, typedRef, type TypedRef } from '../../src/actor/typed-ref.js';
+import type { CoordinatorToTaskMessage } from '../../src/protocol/task-protocol.js';
+import type { TaskStateSnapshot } from '../../src/state/state-handles.js';
+import type { TaskDeploymentContext, TaskSpec } from '../../src/task/task-deployment.js';
+
+/** How a recording task answers a trigger. */
+export type TriggerBehaviour = 'acknowledge' | 'stay-silent' | 'decline';
+
+interface Ping {
+  readonly type: 'Ping';
+  readonly replyTo: TypedRef<true>;
+}
+
+type FakeTaskMessage = CoordinatorToTaskMessage | Ping;
+
+/** One line of the protocol log: `<taskId>:<Message>(<checkpointId>)`. */
+export type ProtocolLog = string[];
+
+/**
+ * A fake task that records every protocol message it gets (and every ack or decline it sends) in a
+ * shared log, answers triggers as told, and can be pinged as a mailbox barrier.
+ */
+export class RecordingTasks {
+  readonly log: ProtocolLog = [];
+  readonly deployments: TaskDeploymentContext[] = [];
+  readonly refs = new Map<string, TypedRef<FakeTaskMessage>>();
+  private readonly behaviour = new Map<string, TriggerBehaviour>();
+  private readonly stateOf = new Map<string, (checkpointId: number) => TaskStateSnapshot>();
+
+  constructor(private readonly system: Ref<unknown>) {}
+
+  /** A TaskSpec whose attempts are recording tasks. */
+  task(taskId: string, behaviour: TriggerBehaviour = 'acknowledge'): TaskSpec {
+    this.behaviour.set(taskId, behaviour);
+    return { taskId, deploy: (context) => this.deploy(context) };
+  }
+
+  /** Changes how a task answers later triggers. */
+  answer(taskId: string, behaviour: TriggerBehaviour): void {
+    this.behaviour.set(taskId, behaviour);
+  }
+
+  /** Sets the state a task acknowledges with. */
+  acknowledgeWith(taskId: string, state: (checkpointId: number) => TaskStateSnapshot): void {
+    this.stateOf.set(taskId, state);
+  }
+
+  /** The current attempt's deployment context of a task. */
+  current(taskId: string): TaskDeploymentContext {
+    const found = [...this.deployments].reverse().find((deployment) => deployment.taskId === taskId);
+    if (found === undefined) throw new Error(`task ${taskId} was never deployed`);
+    return found;
+  }
+
+  /** Waits until every task handled everything sent to it so far. */
+  async barrier(): Promise<void> {
+    for (const ref of this.refs.values()) await ask(ref, { type: 'Ping' }, 2000).catch(() => undefined);
+  }
+
+  /** Log lines of one task, without the task prefix. */
+  of(taskId: string): string[] {
+    return this.log.filter((line) => line.startsWith(`${taskId}:`)).map((line) => line.slice(taskId.length + 1));
+  }
+
+  private deploy(context: TaskDeploymentContext): TypedRef<CoordinatorToTaskMessage> {
+    this.deployments.push(context);
+    const { taskId } = context;
+    const ref = spawn(this.system, (state: null, message: FakeTaskMessage) => {
+      if (message.type === 'Ping') {
+        tell(message.replyTo, true);
+        return state;
+      }
+      const id = 'checkpointId' in message ? message.checkpointId : null;
+      this.log.push(`${taskId}:${message.type.replace('Checkpoint', '').replace('NotifyComplete', 'Complete').replace('NotifyAborted', 'Aborted').replace('RestoreState', 'Restore')}(${id})`);
+      if (message.type === 'TriggerCheckpoint') {
+        const envelope = { jobId: message.jobId, taskId: message.taskId, attemptId: message.attemptId, checkpointId: message.checkpointId };
+        const behaviour = this.behaviour.get(taskId) ?? 'acknowledge';
+        if (behaviour === 'acknowledge') {
+          const snapshot = this.stateOf.get(taskId)?.(message.checkpointId) ?? { operatorState: { kind: 'inline', value: `${taskId}@${message.checkpointId}` }, keyedState: [] };
+          this.log.push(`${taskId}:Ack(${message.checkpointId})`);
+          tell(context.coordinator, { type: 'AcknowledgeCheckpoint', ...envelope, state: snapshot });
+        } else if (behaviour === 'decline') {
+          this.log.push(`${taskId}:Decline(${message.checkpointId})`);
+          tell(context.coordinator, { type: 'DeclineCheckpoint', ...envelope, reason: 'not ready' });
+        }
+      }
+      return state;
+    }, undefined, { initialState: null });
+    const typed = typedRef<FakeTaskMessage>(ref);
+    this.refs.set(taskId, typed);
+    return typed;
+  }
+}
