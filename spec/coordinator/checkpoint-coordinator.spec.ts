@@ -176,7 +176,7 @@ describe('CheckpointCoordinator', () => {
       acknowledge('sink', 1, inline('late duplicate'));
       stats = await h.settle();
       expect(stats.counts.duplicateAcknowledgements).to.equal(2);
-      expect(cleaner.discardedUncompleted).to.deep.equal([]);
+      expect(cleaner.discardedPrivate).to.deep.equal([]);
     });
 
     it('discards the state of an acknowledgement from an unknown attempt', async () => {
@@ -216,7 +216,7 @@ describe('CheckpointCoordinator', () => {
       expect(stats.counts.foreignMessages).to.equal(2);
       expect(stats.counts.inProgress).to.equal(1);
       expect(stats.counts.taskRestarts).to.equal(0);
-      expect(cleaner.discardedUncompleted).to.deep.equal([]);
+      expect(cleaner.discardedPrivate).to.deep.equal([]);
     });
   });
 
@@ -257,7 +257,25 @@ describe('CheckpointCoordinator', () => {
       await h.spawn({ startScheduler: false, stateCleaner: cleaner, tolerableFailures: 5 });
       h.tasks.answer('sink', 'decline');
       await h.triggerNow();
-      expect(cleaner.discardedUncompleted).to.deep.equal([{ checkpointId: 1, states: [inline('source@1')] }]);
+      expect(cleaner.discardedValues()).to.deep.equal(['source@1']);
+      expect(cleaner.sharedDiscardedValues()).to.deep.equal(['source@1']);
+      expect(cleaner.abortedDirectories).to.deep.equal([1]);
+    });
+
+    it('keeps the shared files of an aborted checkpoint until the checkpoints in flight beside it have settled', async () => {
+      const cleaner = new RecordingStateCleaner();
+      await h.spawn({ startScheduler: false, stateCleaner: cleaner, maxConcurrent: 2, tolerableFailures: 5 });
+      h.tasks.answer('sink', 'stay-silent');
+      void h.triggerNow();
+      void h.triggerNow();
+      await h.settle();
+      decline('sink', 1);
+      await h.settle();
+      expect(cleaner.discardedValues()).to.deep.equal(['source@1']);
+      expect(cleaner.sharedDiscardedValues()).to.deep.equal([]);
+      acknowledge('sink', 2);
+      await h.settle();
+      expect(cleaner.sharedDiscardedValues()).to.deep.equal(['source@1']);
     });
   });
 

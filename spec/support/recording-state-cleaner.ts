@@ -5,7 +5,9 @@ import type { TaskStateSnapshot } from '../../src/state/state-handles.js';
 
 /** A state cleaner that deletes nothing and records what it was asked to discard. */
 export class RecordingStateCleaner implements CheckpointStateCleaner {
-  readonly discardedUncompleted: { checkpointId: number; states: readonly TaskStateSnapshot[] }[] = [];
+  readonly discardedPrivate: TaskStateSnapshot[] = [];
+  readonly discardedShared: TaskStateSnapshot[] = [];
+  readonly abortedDirectories: number[] = [];
   readonly discardedCompleted: { checkpointId: number; cause: DiscardCause }[] = [];
   readonly registered: number[] = [];
   readonly recovered: number[] = [];
@@ -20,8 +22,16 @@ export class RecordingStateCleaner implements CheckpointStateCleaner {
     this.recovered.push(...checkpoints.map((checkpoint) => checkpoint.checkpointId));
   }
 
-  discardUncompletedState(_jobId: string, checkpointId: number, states: readonly TaskStateSnapshot[]): void {
-    this.discardedUncompleted.push({ checkpointId, states });
+  discardPrivateState(states: readonly TaskStateSnapshot[]): void {
+    this.discardedPrivate.push(...states);
+  }
+
+  discardUnreferencedSharedState(states: readonly TaskStateSnapshot[]): void {
+    this.discardedShared.push(...states);
+  }
+
+  discardAbortedCheckpoint(_jobId: string, checkpointId: number): void {
+    this.abortedDirectories.push(checkpointId);
   }
 
   async discard(checkpoint: CompletedCheckpoint, cause: DiscardCause): Promise<void> {
@@ -32,8 +42,13 @@ export class RecordingStateCleaner implements CheckpointStateCleaner {
     return this.backlog;
   }
 
-  /** Values of the inline operator states discarded, in order. */
+  /** Values of the inline operator states whose private state was discarded, in order. */
   discardedValues(): unknown[] {
-    return this.discardedUncompleted.flatMap(({ states }) => states.map((state) => (state.operatorState?.kind === 'inline' ? state.operatorState.value : null)));
+    return this.discardedPrivate.map((state) => (state.operatorState?.kind === 'inline' ? state.operatorState.value : null));
+  }
+
+  /** Values of the inline operator states whose shared state was discarded, in order. */
+  sharedDiscardedValues(): unknown[] {
+    return this.discardedShared.map((state) => (state.operatorState?.kind === 'inline' ? state.operatorState.value : null));
   }
 }

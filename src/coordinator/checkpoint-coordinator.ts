@@ -14,6 +14,7 @@ import { TaskAcknowledgeResult } from '../checkpoint/task-acknowledge-result.js'
 import type { CoordinatorRequest, RunningTask } from '../protocol/coordinator-protocol.js';
 import type { AcknowledgeCheckpoint, CoordinatorToTaskMessage, DeclineCheckpoint, TaskFailed } from '../protocol/task-protocol.js';
 import type { CheckpointStorage } from '../storage/checkpoint-storage.js';
+import type { TaskStateSnapshot } from '../state/state-handles.js';
 import type { TaskSpec } from '../task/task-deployment.js';
 import { CheckpointFailureManager } from './checkpoint-failure-manager.js';
 import type { CheckpointOutcome, RestoreOutcome } from './checkpoint-outcome.js';
@@ -37,6 +38,11 @@ interface CheckpointInFlight {
   readonly pending: PendingCheckpoint;
   readonly requesters: TypedRef<CheckpointOutcome>[];
   readonly timeout: Cancellable;
+}
+
+interface DeferredSharedDiscard {
+  readonly waitFor: Set<number>;
+  readonly states: readonly TaskStateSnapshot[];
 }
 
 type Admission = 'run' | 'wait' | { readonly reason: CheckpointFailureReason; readonly message: string };
@@ -68,6 +74,7 @@ export class CheckpointCoordinator {
   private readonly finalizing = new Map<number, CheckpointInFlight>();
   private readonly retainedCompletedIds = new Set<number>();
   private readonly queue: TriggerRequest[] = [];
+  private deferredSharedDiscards: DeferredSharedDiscard[] = [];
   private readonly failureManager: CheckpointFailureManager;
 
   private triggering: TriggerRequest | null = null;
@@ -403,10 +410,31 @@ export class CheckpointCoordinator {
       `checkpoint ${checkpointId} expired after ${this.settings.timeout} ms with ${pending.numberOfAcknowledgedTasks} of ${pending.numberOfTasks} tasks acknowledged`);
   }
 
-  private discardStates(checkpointId: CheckpointId, states: readonly AcknowledgeCheckpoint['state'][]): void {
+  /**
+   * Discards task states that belong to no completed checkpoint. Private files go at once. Shared files may also be
+   * carried by a checkpoint still in flight (an incremental backend re-sends unconfirmed uploads), so they are kept
+   * until every checkpoint in flight now has completed (registering what it references) or failed (FLINK-24611).
+   */
+  private discardStates(checkpointId: CheckpointId, states: readonly TaskStateSnapshot[]): void {
     if (states.length === 0) return;
     this.counts.discardedStates += states.length;
-    this.ports.cleaner.discardUncompletedState(this.settings.jobId, checkpointId, states);
+    this.ports.cleaner.discardPrivateState(states);
+    const inFlight = new Set<number>([...this.pending.keys(), ...this.finalizing.keys()]);
+    inFlight.delete(checkpointId);
+    if (inFlight.size === 0) this.ports.cleaner.discardUnreferencedSharedState(states);
+    else this.deferredSharedDiscards.push({ waitFor: inFlight, states });
+  }
+
+  /** A checkpoint completed or failed: shared-state discards that waited for it may run now. */
+  private checkpointSettled(checkpointId: CheckpointId): void {
+    if (this.deferredSharedDiscards.length === 0) return;
+    const stillWaiting: DeferredSharedDiscard[] = [];
+    for (const deferred of this.deferredSharedDiscards) {
+      deferred.waitFor.delete(checkpointId);
+      if (deferred.waitFor.size === 0) this.ports.cleaner.discardUnreferencedSharedState(deferred.states);
+      else stillWaiting.push(deferred);
+    }
+    this.deferredSharedDiscards = stillWaiting;
   }
 
   // ---------------------------------------------------------------- completion
@@ -462,6 +490,7 @@ export class CheckpointCoordinator {
     this.finalizing.delete(checkpointId);
     this.retainedCompletedIds.add(checkpointId);
     for (const old of subsumed) this.retainedCompletedIds.delete(old.checkpointId);
+    this.checkpointSettled(checkpointId);
     this.counts.completed += 1;
     this.latestCompleted = {
       checkpointId,
@@ -500,11 +529,13 @@ export class CheckpointCoordinator {
     this.pending.delete(pending.checkpointId);
     inFlight.timeout.cancel();
     this.discardStates(pending.checkpointId, pending.abort(reason));
+    this.ports.cleaner.discardAbortedCheckpoint(this.settings.jobId, pending.checkpointId);
     this.finishFailed(inFlight, reason, message);
   }
 
   private finishFailed(inFlight: CheckpointInFlight, reason: CheckpointFailureReason, message: string): void {
     const checkpointId = inFlight.pending.checkpointId;
+    this.checkpointSettled(checkpointId);
     this.lastFinished = inFlight.pending;
     this.counts.failed += 1;
     this.latestFailed = { checkpointId, reason, message, timestamp: this.settings.clock.now() };

@@ -16,8 +16,16 @@ export interface CheckpointStateCleaner extends CompletedCheckpointDiscarder {
   registerCompleted(checkpoint: CompletedCheckpoint): CompletedCheckpoint;
   /** Registers again the shared state of checkpoints recovered from a store (after a coordinator restart). */
   registerRecovered(checkpoints: readonly CompletedCheckpoint[]): void;
-  /** Discards state that belongs to no completed checkpoint: shared files still referenced by one are kept. */
-  discardUncompletedState(jobId: JobId, checkpointId: CheckpointId, states: readonly TaskStateSnapshot[]): void;
+  /** Deletes the private files (exclusive streams, private and meta files) of task states that belong to no completed checkpoint. */
+  discardPrivateState(states: readonly TaskStateSnapshot[]): void;
+  /**
+   * Deletes the shared files of task states that belong to no completed checkpoint, keeping every file a registered
+   * (completed) checkpoint references. The coordinator calls it only once no checkpoint that might still carry the
+   * same files is in flight.
+   */
+  discardUnreferencedSharedState(states: readonly TaskStateSnapshot[]): void;
+  /** Removes the directory of an aborted checkpoint (`<jobId>/chk-<id>/`) with whatever is left in it. */
+  discardAbortedCheckpoint(jobId: JobId, checkpointId: CheckpointId): void;
   /** Releases a completed checkpoint the store let go of. */
   discard(checkpoint: CompletedCheckpoint, cause: DiscardCause): Promise<void>;
   /** Deletions queued or in flight. */
@@ -28,7 +36,9 @@ export interface CheckpointStateCleaner extends CompletedCheckpointDiscarder {
 export const inMemoryStateCleaner: CheckpointStateCleaner = {
   registerCompleted: (checkpoint) => checkpoint,
   registerRecovered: () => undefined,
-  discardUncompletedState: () => undefined,
+  discardPrivateState: () => undefined,
+  discardUnreferencedSharedState: () => undefined,
+  discardAbortedCheckpoint: () => undefined,
   discard: async () => undefined,
   pendingDiscards: () => 0,
 };
