@@ -1,0 +1,68 @@
+import type { Clock } from '../actor/clock.js';
+import { systemClock } from '../actor/clock.js';
+import { asJobId } from '../core/ids.js';
+import { DefaultCompletedCheckpointStore } from '../checkpoint/default-completed-checkpoint-store.js';
+import { AsyncStateDiscarder, type AsyncStateDiscarderOptions, type DiscardFailure } from '../state/state-discarder.js';
+import type { CheckpointStorage } from '../storage/checkpoint-storage.js';
+import { removeOrphans, verifyCheckpoints } from '../storage/checkpoint-audit.js';
+import { DefaultCheckpointStateCleaner } from './default-checkpoint-state-cleaner.js';
+
+/** What {@link prepareCheckpointing} needs. */
+export interface CheckpointingSetupOptions {
+  readonly jobId: string;
+  readonly storage: CheckpointStorage;
+  /** Completed checkpoints to retain. Default 1. */
+  readonly retained?: number;
+  readonly clock?: Clock;
+  /** Retry tuning and failure reporting of state deletions. */
+  readonly discarding?: AsyncStateDiscarderOptions;
+  /**
+   * Delete files under `shared/` and `chk-*` that no recovered checkpoint references: uploads of checkpoints that
+   * were in flight when the previous coordinator stopped (FLINK-30461). Only safe while no other coordinator of the
+   * job is running. Default true.
+   */
+  readonly removeOrphans?: boolean;
+}
+
+/** The durable pieces to hand to `spawnCheckpointCoordinator` (spread them into its options). */
+export interface CheckpointingSetup {
+  readonly storage: CheckpointStorage;
+  readonly store: DefaultCompletedCheckpointStore;
+  readonly stateCleaner: DefaultCheckpointStateCleaner;
+  readonly discarder: AsyncStateDiscarder;
+  /** Deletions that failed on every attempt. */
+  readonly discardFailures: () => readonly DiscardFailure[];
+  /** Files removed as orphans during recovery. */
+  readonly orphansRemoved: readonly string[];
+}
+
+/**
+ * Recovers a job's completed checkpoints from storage and wires the store, shared state registry and discarder
+ * together, so that a coordinator spawned with the result continues where the previous one stopped: same retained
+ * checkpoints, their shared state registered again (seed 002, FLINK-6964), ids continuing after the latest.
+ *
+ * @throws CorruptStateError (or an error naming the file) when a metadata file cannot be verified, and an error
+ *   naming every missing or corrupt file when a recovered checkpoint references damaged state.
+ */
+export async function prepareCheckpointing(options: CheckpointingSetupOptions): Promise<CheckpointingSetup> {
+  const discarder = new AsyncStateDiscarder(options.storage, options.clock ?? systemClock, options.discarding);
+  const stateCleaner = new DefaultCheckpointStateCleaner(discarder);
+  const store = await DefaultCompletedCheckpointStore.recover({
+    jobId: asJobId(options.jobId),
+    storage: options.storage,
+    maxRetained: options.retained ?? 1,
+    discarder: stateCleaner,
+    onRecovered: (checkpoints) => stateCleaner.registerRecovered(checkpoints),
+  });
+  let orphansRemoved: readonly string[] = [];
+  if (options.removeOrphans ?? true) {
+    await discarder.whenIdle();
+    const report = await verifyCheckpoints({ jobId: asJobId(options.jobId), storage: options.storage, checkpoints: store.getAllCheckpoints() });
+    if (report.missing.length > 0 || report.corrupt.length > 0) {
+      const problems = [...report.missing, ...report.corrupt].map((problem) => `${problem.path}: ${problem.problem}`).join('; ');
+      throw new Error(`recovered checkpoints of job ${options.jobId} in ${options.storage.description} are damaged: ${problems}`);
+    }
+    orphansRemoved = (await removeOrphans(report, options.storage)).removed;
+  }
+  return { storage: options.storage, store, stateCleaner, discarder, discardFailures: () => discarder.failures(), orphansRemoved };
+}

@@ -1,0 +1,93 @@
+// nact-checkpoint: the public API. Everything a user needs is exported from here.
+
+// Actors, refs and time
+export { ask, tell, typedRef, AskTimeoutError, type TypedRef, type RequestBody } from './actor/typed-ref.js';
+export { systemClock, type Clock, type Cancellable } from './actor/clock.js';
+export { ManualClock } from './actor/manual-clock.js';
+
+// Identity, status, errors
+export { asAttemptId, asCheckpointId, asJobId, asTaskId, type AttemptId, type CheckpointId, type JobId, type TaskId } from './core/ids.js';
+export { JobStatus, isGloballyTerminal } from './core/job-status.js';
+export type { JsonValue } from './core/json.js';
+export { InvalidOptionError } from './core/invalid-option-error.js';
+
+// Protocol
+export type {
+  TaskEnvelope, TriggerCheckpoint, NotifyCheckpointComplete, NotifyCheckpointAborted, RestoreState, CoordinatorToTaskMessage,
+  AcknowledgeCheckpoint, DeclineCheckpoint, TaskFailed, TaskToCoordinatorMessage,
+} from './protocol/task-protocol.js';
+export type {
+  Done, RunningTask, TriggerCheckpointNow, TriggerSavepoint, GetCheckpointStats, RestoreLatestCheckpoint, StartCheckpointScheduler,
+  StopCheckpointScheduler, RegisterTask, GetTasks, ShutdownCoordinator, CoordinatorRequest,
+} from './protocol/coordinator-protocol.js';
+
+// Coordinator
+export { spawnCheckpointCoordinator } from './coordinator/spawn-checkpoint-coordinator.js';
+export type { CheckpointCoordinatorRef } from './coordinator/checkpoint-coordinator.js';
+export type { CoordinatorMessage } from './coordinator/coordinator-message.js';
+export { validateCoordinatorOptions, type CheckpointCoordinatorOptions, type CoordinatorSettings } from './coordinator/coordinator-options.js';
+export type { CheckpointStats } from './coordinator/checkpoint-stats.js';
+export type { CheckpointOutcome, RestoreOutcome } from './coordinator/checkpoint-outcome.js';
+export type { CoordinatorEvent } from './coordinator/coordinator-event.js';
+export { inMemoryStateCleaner, type CheckpointStateCleaner } from './coordinator/checkpoint-state-cleaner.js';
+export { DefaultCheckpointStateCleaner } from './coordinator/default-checkpoint-state-cleaner.js';
+export { prepareCheckpointing, type CheckpointingSetup, type CheckpointingSetupOptions } from './coordinator/prepare-checkpointing.js';
+
+// Checkpoints, stores, id counters
+export { CheckpointType, CheckpointRetention, type CheckpointProperties } from './checkpoint/checkpoint-properties.js';
+export { CheckpointFailureReason, countsAsFailure, isPreFlight } from './checkpoint/checkpoint-failure-reason.js';
+export type { CompletedCheckpoint } from './checkpoint/completed-checkpoint.js';
+export { PendingCheckpoint, type CheckpointParticipants } from './checkpoint/pending-checkpoint.js';
+export { TaskAcknowledgeResult } from './checkpoint/task-acknowledge-result.js';
+export { keepEverything, type CompletedCheckpointStore, type CompletedCheckpointDiscarder, type DiscardCause } from './checkpoint/completed-checkpoint-store.js';
+export { StandaloneCompletedCheckpointStore, type CompletedCheckpointStoreOptions } from './checkpoint/standalone-completed-checkpoint-store.js';
+export { DefaultCompletedCheckpointStore, type CompletedCheckpointStoreRecoveryOptions } from './checkpoint/default-completed-checkpoint-store.js';
+export { CheckpointIdOrderError } from './checkpoint/checkpoint-id-order-error.js';
+export { CheckpointStoreShutDownError } from './checkpoint/checkpoint-store-shut-down-error.js';
+export { CheckpointIDCounterShutdownError, type CheckpointIDCounter } from './checkpoint/checkpoint-id-counter.js';
+export { StandaloneCheckpointIDCounter } from './checkpoint/standalone-checkpoint-id-counter.js';
+
+// Tasks
+export { spawnTask, operatorTask, deliver } from './task/spawn-task.js';
+export type { CheckpointedOperator, OperatorFactory, TaskContext } from './task/checkpointed-operator.js';
+export type { TaskDeployer, TaskDeploymentContext, TaskSpec } from './task/task-deployment.js';
+export type { Deliver, TaskMessage } from './task/task-message.js';
+
+// State handles, shared state, keyed state
+export {
+  EMPTY_TASK_STATE,
+  type FileStateHandle, type ByteStreamStateHandle, type InlineStateHandle, type StreamStateHandle, type PlaceholderStreamStateHandle,
+  type KeyGroupRange, type KeyGroupsStateHandle, type StateFileReference, type IncrementalKeyedStateHandle, type KeyedStateHandle,
+  type TaskStateSnapshot, type SnapshotResult,
+} from './state/state-handles.js';
+export { stateSizeOf } from './state/state-size.js';
+export { SharedStateRegistry, type SharedStateDiscardCallback, type SharedStateEntry } from './state/shared-state-registry.js';
+export { sharedStateRegistryKey, parseSharedStateRegistryKey, describeSharedStateRegistryKey, type SharedStateRegistryKey, type SharedStateRegistryKeyParts } from './state/shared-state-registry-key.js';
+export { UnknownSharedStateError, SharedStateOperation } from './state/unknown-shared-state-error.js';
+export { AsyncStateDiscarder, DiscardTarget, type AsyncStateDiscarderOptions, type DiscardFailure, type StateDeleter } from './state/state-discarder.js';
+export {
+  assignKeyGroup, hashKey, keyGroupRangeForSubtask, subtaskIndexForKeyGroup, keyGroupInRange, KeyGroupRanges, MAX_NUMBER_OF_KEY_GROUPS,
+  KeyGroupOutOfRangeError, KeyGroupRangeMismatchError,
+} from './state/key-groups.js';
+export {
+  HeapKeyedStateBackend, SnapshotStrategy, RestoreSource, DEFAULT_MAX_SEGMENTS, UnresolvedPlaceholderError, IncompatibleKeyedStateError,
+  type HeapKeyedStateBackendOptions, type RestoreSummary,
+} from './state/heap-keyed-state-backend.js';
+export { KEYED_STATE_FORMAT_VERSION } from './state/keyed-state-format.js';
+
+// Storage and audit
+export type { CheckpointStorage, StoredFile } from './storage/checkpoint-storage.js';
+export { FileSystemCheckpointStorage } from './storage/filesystem-checkpoint-storage.js';
+export { InMemoryCheckpointStorage } from './storage/in-memory-checkpoint-storage.js';
+export { storageLayout } from './storage/storage-layout.js';
+export { checksumOf } from './storage/checksum.js';
+export { CorruptStateError } from './storage/corrupt-state-error.js';
+export { StateFileNotFoundError } from './storage/state-file-not-found-error.js';
+export { StateFileExistsError } from './storage/state-file-exists-error.js';
+export { OrphanRemovalRefusedError } from './storage/orphan-removal-refused-error.js';
+export { encodeCheckpointMetadata, decodeCheckpointMetadata, CHECKPOINT_METADATA_FORMAT_VERSION, SUPPORTED_CHECKPOINT_METADATA_FORMAT_VERSIONS } from './storage/checkpoint-metadata-codec.js';
+export { writeFileAtomically } from './storage/atomic-file-writer.js';
+export {
+  verifyCheckpoints, removeOrphans, AuditSubject, OrphanKind,
+  type CheckpointAuditReport, type CheckpointAuditOptions, type AuditProblem, type OrphanFile, type OrphanRemoval,
+} from './storage/checkpoint-audit.js';
