@@ -4,11 +4,13 @@ import type { FileStateHandle } from '../state/state-handles.js';
 import type { CheckpointStorage, StoredFile } from './checkpoint-storage.js';
 import { checksumOf } from './checksum.js';
 import { CorruptStateError } from './corrupt-state-error.js';
+import { StateFileExistsError } from './state-file-exists-error.js';
+import { StateFileNotFoundError } from './state-file-not-found-error.js';
 import { assertSafeFileName, storageLayout } from './storage-layout.js';
 
 /**
- * Checkpoint storage held in process memory, with the same layout, verification and error
- * messages as the filesystem storage. For specs and benchmarks that need no disk; nothing survives the process.
+ * Checkpoint storage held in process memory, with the same layout, write-once rule for shared files and metadata,
+ * verification and error classes as the filesystem storage. For specs and benchmarks that need no disk; nothing survives the process.
  */
 export class InMemoryCheckpointStorage implements CheckpointStorage {
   readonly description = 'memory';
@@ -16,7 +18,7 @@ export class InMemoryCheckpointStorage implements CheckpointStorage {
 
   async writeSharedFile(jobId: JobId, name: string, bytes: Uint8Array): Promise<FileStateHandle> {
     assertSafeFileName(name);
-    return this.put(storageLayout.sharedFile(jobId, name), bytes);
+    return this.put(storageLayout.sharedFile(jobId, name), bytes, true);
   }
 
   async writeExclusiveFile(jobId: JobId, checkpointId: CheckpointId, name: string, bytes: Uint8Array): Promise<FileStateHandle> {
@@ -31,7 +33,7 @@ export class InMemoryCheckpointStorage implements CheckpointStorage {
 
   async readFile(handle: FileStateHandle): Promise<Uint8Array> {
     const bytes = this.files.get(handle.path);
-    if (bytes === undefined) throw new Error(`${handle.path}: state file not found in ${this.description} storage`);
+    if (bytes === undefined) throw new StateFileNotFoundError(handle.path, this.description);
     if (bytes.byteLength !== handle.size) throw new CorruptStateError(handle.path, `expected ${handle.size} bytes, found ${bytes.byteLength} (truncated or overwritten)`);
     if (checksumOf(bytes) !== handle.checksum) throw new CorruptStateError(handle.path, 'checksum mismatch');
     return bytes.slice();
@@ -43,13 +45,13 @@ export class InMemoryCheckpointStorage implements CheckpointStorage {
 
   async writeMetadata(checkpoint: CompletedCheckpoint): Promise<string> {
     const pointer = storageLayout.metadataFile(checkpoint.jobId, checkpoint.checkpointId);
-    this.files.set(pointer, new TextEncoder().encode(JSON.stringify({ ...checkpoint, externalPointer: pointer })));
+    this.put(pointer, new TextEncoder().encode(JSON.stringify({ ...checkpoint, externalPointer: pointer })), true);
     return pointer;
   }
 
   async readMetadata(pointer: string): Promise<CompletedCheckpoint> {
     const bytes = this.files.get(pointer);
-    if (bytes === undefined) throw new Error(`${pointer}: checkpoint metadata not found in ${this.description} storage`);
+    if (bytes === undefined) throw new StateFileNotFoundError(pointer, this.description, 'checkpoint metadata');
     try {
       return JSON.parse(new TextDecoder().decode(bytes)) as CompletedCheckpoint;
     } catch (error) {
@@ -81,7 +83,9 @@ export class InMemoryCheckpointStorage implements CheckpointStorage {
     this.files.set(path, bytes);
   }
 
-  private put(path: string, bytes: Uint8Array): FileStateHandle {
+  private put(path: string, bytes: Uint8Array, writeOnce = false): FileStateHandle {
+    const existing = this.files.get(path);
+    if (writeOnce && existing !== undefined && Buffer.compare(existing, bytes) !== 0) throw new StateFileExistsError(path);
     const copy = bytes.slice();
     this.files.set(path, copy);
     return { kind: 'file', path, size: copy.byteLength, checksum: checksumOf(copy) };
