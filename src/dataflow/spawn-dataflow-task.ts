@@ -1,0 +1,61 @@
+import { spawn, type Ref } from 'nact';
+import { tell, typedRef, type TypedRef } from '../actor/typed-ref.js';
+import type { TaskDeploymentContext } from '../task/task-deployment.js';
+import type { DataflowTaskMessage, ProbeTask } from './dataflow-message.js';
+import { SourceTask } from './source-task.js';
+import { StreamTask } from './stream-task.js';
+import type { TaskEnvironment } from './task-environment.js';
+import type { TaskPlan } from './task-plan.js';
+
+const errorMessage = (error: unknown): string => (error instanceof Error ? error.message : String(error));
+
+/** Answers the probes a stopped attempt will never handle (nact drops its mailbox), so nobody waits on a dead task. */
+function answerProbesLeftIn(mailbox: readonly unknown[], context: TaskDeploymentContext): void {
+  for (const entry of mailbox) {
+    const message = typeof entry === 'object' && entry !== null && 'message' in entry ? (entry as { readonly message: unknown }).message : entry;
+    if (typeof message !== 'object' || message === null || (message as { readonly type?: unknown }).type !== 'ProbeTask') continue;
+    tell((message as ProbeTask).replyTo, { status: 'stopped', taskId: context.taskId, attemptId: context.attemptId });
+  }
+}
+
+/**
+ * Spawns one attempt of a dataflow task under `parent` (never under the coordinator) and makes it the task's
+ * address in the job's directory. The actor is a thin shell around a SourceTask or StreamTask; when its handler
+ * throws, or the actor is stopped, it reports TaskFailed to the coordinator once and stops (answering the probes left
+ * in its mailbox), and the coordinator restarts the task as a new attempt and rewinds the whole job.
+ */
+export function spawnDataflowTask(parent: Ref<unknown>, context: TaskDeploymentContext, plan: TaskPlan, env: TaskEnvironment): TypedRef<DataflowTaskMessage> {
+  let failureReported = false;
+  const reportFailure = (error: string): void => {
+    if (failureReported) return;
+    failureReported = true;
+    tell(context.coordinator, { type: 'TaskFailed', jobId: context.jobId, taskId: context.taskId, attemptId: context.attemptId, error });
+  };
+  const index = env.directory.indexOf(context.taskId);
+  const redeployed = env.directory.deploymentsAt(index) > 0;
+  const ref = spawn(
+    parent,
+    (task: SourceTask | StreamTask, message: DataflowTaskMessage) => {
+      task.handle(message);
+      return task;
+    },
+    undefined,
+    {
+      initialStateFunc: (ctx) => {
+        const self = typedRef<DataflowTaskMessage>(ctx.self);
+        return plan.kind === 'source' ? new SourceTask(plan, env, context, self, redeployed) : new StreamTask(plan, env, context);
+      },
+      onCrash: (_message, error, ctx) => {
+        reportFailure(errorMessage(error));
+        return ctx.stop;
+      },
+      afterStop: (_task, ctx) => {
+        reportFailure('the task actor was stopped');
+        answerProbesLeftIn(ctx.mailbox, context);
+      },
+    },
+  );
+  const typed = typedRef<DataflowTaskMessage>(ref);
+  env.directory.register(context.taskId, typed);
+  return typed;
+}

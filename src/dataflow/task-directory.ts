@@ -1,0 +1,65 @@
+import type { TypedRef } from '../actor/typed-ref.js';
+import type { DataflowTaskMessage } from './dataflow-message.js';
+
+/**
+ * The job's shared address book: the current attempt's ref of every task, updated when the coordinator deploys an
+ * attempt, so channels survive restarts (a sender looks its receiver up on every send; records sent to a dead
+ * attempt are lost, which recovery makes harmless). It also counts restore rounds, the source of task epochs:
+ * an attempt deployed during round r starts at epoch r and adds one per RestoreState it handles, so every task of
+ * the job agrees on the epoch once it has handled the round's RestoreState, whenever it was (re)deployed.
+ */
+export class TaskDirectory {
+  private readonly indexById = new Map<string, number>();
+  private readonly refs: (TypedRef<DataflowTaskMessage> | null)[];
+  private readonly deployments: number[];
+  private rounds = 0;
+
+  constructor(readonly taskIds: readonly string[]) {
+    taskIds.forEach((taskId, index) => {
+      if (this.indexById.has(taskId)) throw new Error(`TaskDirectory: task id '${taskId}' appears twice`);
+      this.indexById.set(taskId, index);
+    });
+    this.refs = taskIds.map(() => null);
+    this.deployments = taskIds.map(() => 0);
+  }
+
+  /** Restore rounds the coordinator has run so far (RestoreState sent to every task). */
+  get restoreRounds(): number {
+    return this.rounds;
+  }
+
+  /** @throws Error naming the task when it is not part of the job. */
+  indexOf(taskId: string): number {
+    const index = this.indexById.get(taskId);
+    if (index === undefined) throw new Error(`task '${taskId}' is not part of this dataflow job (its tasks are ${this.taskIds.join(', ')})`);
+    return index;
+  }
+
+  /** Makes `ref` the address of `taskId` (a new attempt, or a stand-in in a spec). Returns how many attempts were registered for it, this one included. */
+  register(taskId: string, ref: TypedRef<DataflowTaskMessage>): number {
+    const index = this.indexOf(taskId);
+    this.refs[index] = ref;
+    this.deployments[index] = (this.deployments[index] ?? 0) + 1;
+    return this.deployments[index] as number;
+  }
+
+  /** How many attempts of the task at `index` were registered. */
+  deploymentsAt(index: number): number {
+    return this.deployments[index] ?? 0;
+  }
+
+  /** The current attempt's ref, or null before the first deployment. */
+  refAt(index: number): TypedRef<DataflowTaskMessage> | null {
+    return this.refs[index] ?? null;
+  }
+
+  refOf(taskId: string): TypedRef<DataflowTaskMessage> | null {
+    return this.refAt(this.indexOf(taskId));
+  }
+
+  /** Called once the coordinator has sent a round's RestoreState to every task; returns the new round number. */
+  startRestoreRound(): number {
+    this.rounds += 1;
+    return this.rounds;
+  }
+}
