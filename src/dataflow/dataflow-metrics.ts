@@ -1,6 +1,6 @@
 /** Counters a dataflow job's tasks update as they run; read them for progress reports and benchmarks. */
 export class DataflowMetrics {
-  /** Messages handled by every attempt of every task. Specs use it to tell when the job went quiet. */
+  /** Messages (probes aside) handled by every attempt of every task. Specs use it to tell when the job went quiet. */
   handledMessages = 0;
   /** Channel messages dropped because they were sent in an older epoch (before a restore). */
   staleMessagesDropped = 0;

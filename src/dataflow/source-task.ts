@@ -57,7 +57,7 @@ export class SourceTask {
   }
 
   handle(message: DataflowTaskMessage): void {
-    this.env.metrics.handledMessages += 1;
+    if (message.type !== 'ProbeTask') this.env.metrics.handledMessages += 1;
     switch (message.type) {
       case 'EmitStep':
         if (message.token === this.loop && this.phase === 'emitting') this.step();

@@ -39,7 +39,7 @@ export class StreamTask implements BarrierHandlerTarget {
   }
 
   handle(message: DataflowTaskMessage): void {
-    this.env.metrics.handledMessages += 1;
+    if (message.type !== 'ProbeTask') this.env.metrics.handledMessages += 1;
     switch (message.type) {
       case 'Records':
       case 'Barrier':
