@@ -3,7 +3,7 @@ import { tell, typedRef, type TypedRef } from '../actor/typed-ref.js';
 
 import type { JsonValue } from '../core/json.js';
 import type { AcknowledgeCheckpoint, RestoreState, TriggerCheckpoint } from '../protocol/task-protocol.js';
-import type { TaskStateSnapshot } from '../state/state-handles.js';
+import type { KeyedStateHandle, TaskStateSnapshot } from '../state/state-handles.js';
 import type { CheckpointedOperator, OperatorFactory } from './checkpointed-operator.js';
 import type { TaskDeploymentContext, TaskSpec } from './task-deployment.js';
 import type { TaskMessage } from './task-message.js';
@@ -31,10 +31,34 @@ function operatorValueOf<S extends JsonValue>(state: TaskStateSnapshot, taskId: 
   throw new Error(`task ${taskId}: operator state in file ${handle.path} cannot be restored by the task harness; keep operator state inline or use keyed state`);
 }
 
-async function snapshot<S extends JsonValue, M>(operator: CheckpointedOperator<S, M>, message: TriggerCheckpoint): Promise<TaskStateSnapshot> {
-  const value = await operator.snapshotState(message.checkpointId);
-  const keyedState = operator.snapshotKeyedState === undefined ? [] : await operator.snapshotKeyedState(message.checkpointId);
-  return { operatorState: value === undefined ? null : { kind: 'inline', value: copyJson(value, message.taskId) }, keyedState };
+/** The keyed state of an operator without any: one frozen empty list, not a new array per snapshot. */
+const NO_KEYED_STATE: readonly KeyedStateHandle[] = Object.freeze([]);
+
+/** True for promises and other thenables; JSON values never are. */
+function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
+  return typeof value === 'object' && value !== null && typeof (value as { readonly then?: unknown }).then === 'function';
+}
+
+function snapshotOf<S extends JsonValue>(value: S | undefined, keyedState: readonly KeyedStateHandle[], taskId: string): TaskStateSnapshot {
+  return { operatorState: value === undefined ? null : { kind: 'inline', value: copyJson(value, taskId) }, keyedState };
+}
+
+function withKeyedState<S extends JsonValue, M>(operator: CheckpointedOperator<S, M>, message: TriggerCheckpoint, value: S): TaskStateSnapshot | Promise<TaskStateSnapshot> {
+  if (operator.snapshotKeyedState === undefined) return snapshotOf(value, NO_KEYED_STATE, message.taskId);
+  const keyedState = operator.snapshotKeyedState(message.checkpointId);
+  if (isPromiseLike(keyedState)) return Promise.resolve(keyedState).then((resolved) => snapshotOf(value, resolved, message.taskId));
+  return snapshotOf(value, keyedState, message.taskId);
+}
+
+/**
+ * Takes the operator's snapshot: operator state, then keyed state, then the copy of the operator state.
+ * Synchronous when the operator's hooks are (the common case: no promise, no extra turn of the mailbox);
+ * a promise as soon as one of them returns one. @throws what a synchronous hook or the copy throws.
+ */
+function snapshot<S extends JsonValue, M>(operator: CheckpointedOperator<S, M>, message: TriggerCheckpoint): TaskStateSnapshot | Promise<TaskStateSnapshot> {
+  const value = operator.snapshotState(message.checkpointId);
+  if (isPromiseLike(value)) return Promise.resolve(value).then((resolved) => withKeyedState(operator, message, resolved));
+  return withKeyedState(operator, message, value);
 }
 
 async function restore<S extends JsonValue, M>(operator: CheckpointedOperator<S, M>, message: RestoreState): Promise<void> {
@@ -46,6 +70,18 @@ async function restore<S extends JsonValue, M>(operator: CheckpointedOperator<S,
     await operator.restoreKeyedState(state.keyedState);
   }
   await operator.restoreState(state === null ? null : operatorValueOf<S>(state, message.taskId), message.checkpointId);
+}
+
+let attemptsSpawned = 0;
+
+/**
+ * A name for the attempt's actor that no other actor of this process has: nact's anonymous names are 31 random
+ * bits, so among 10,000 anonymous siblings two collide about 2% of the time and the spawn throws.
+ * Undefined (an anonymous actor) for a task id nact would not accept in a name.
+ */
+function actorNameOf(context: TaskDeploymentContext): string | undefined {
+  attemptsSpawned += 1;
+  return /^[A-Za-z0-9._-]+$/.test(context.taskId) ? `checkpointed-task-${attemptsSpawned}-${context.taskId}` : undefined;
 }
 
 /**
@@ -69,39 +105,62 @@ export function spawnTask<S extends JsonValue, M>(
   const isForThisAttempt = (message: { readonly jobId: string; readonly attemptId: string }): boolean =>
     message.jobId === context.jobId && message.attemptId === context.attemptId;
 
-  const handler = async (state: HarnessState<S, M>, message: TaskMessage<M>): Promise<HarnessState<S, M>> => {
+  const acknowledge = (message: TriggerCheckpoint, snapshotState: TaskStateSnapshot): void => {
+    const ack: AcknowledgeCheckpoint = {
+      type: 'AcknowledgeCheckpoint', jobId: context.jobId, taskId: context.taskId, attemptId: context.attemptId, checkpointId: message.checkpointId, state: snapshotState,
+    };
+    tell(context.coordinator, ack);
+  };
+  const decline = (message: TriggerCheckpoint, error: unknown): void => {
+    tell(context.coordinator, {
+      type: 'DeclineCheckpoint', jobId: context.jobId, taskId: context.taskId, attemptId: context.attemptId, checkpointId: message.checkpointId, reason: errorMessage(error),
+    });
+  };
+  /** `state` once `result` (what an operator hook returned) has settled: at once unless it is a promise. */
+  const after = (result: unknown, state: HarnessState<S, M>): HarnessState<S, M> | Promise<HarnessState<S, M>> =>
+    (isPromiseLike(result) ? Promise.resolve(result).then(() => state) : state);
+
+  // Not an async function: nact awaits whatever it returns, and operators whose hooks are synchronous (most) then
+  // cost no promise chain per message. A hook that throws synchronously crashes the task exactly as a rejection does.
+  const handler = (state: HarnessState<S, M>, message: TaskMessage<M>): HarnessState<S, M> | Promise<HarnessState<S, M>> => {
     const { operator } = state;
     switch (message.type) {
       case 'Deliver':
-        await operator.onMessage?.(message.payload);
-        return state;
+        return after(operator.onMessage?.(message.payload), state);
       case 'TriggerCheckpoint': {
         if (!isForThisAttempt(message)) return state;
-        const envelope = { jobId: context.jobId, taskId: context.taskId, attemptId: context.attemptId, checkpointId: message.checkpointId };
-        let snapshotState: TaskStateSnapshot;
+        let taken: TaskStateSnapshot | Promise<TaskStateSnapshot>;
         try {
-          snapshotState = await snapshot(operator, message);
+          taken = snapshot(operator, message);
         } catch (error) {
-          tell(context.coordinator, { type: 'DeclineCheckpoint', ...envelope, reason: errorMessage(error) });
+          decline(message, error);
           return state;
         }
-        const ack: AcknowledgeCheckpoint = { type: 'AcknowledgeCheckpoint', ...envelope, state: snapshotState };
-        tell(context.coordinator, ack);
+        if (isPromiseLike(taken)) {
+          return taken.then(
+            (snapshotState) => {
+              acknowledge(message, snapshotState);
+              return state;
+            },
+            (error: unknown) => {
+              decline(message, error);
+              return state;
+            },
+          );
+        }
+        acknowledge(message, taken);
         return state;
       }
       case 'NotifyCheckpointComplete':
-        if (isForThisAttempt(message)) await operator.notifyCheckpointComplete?.(message.checkpointId);
-        return state;
+        return isForThisAttempt(message) ? after(operator.notifyCheckpointComplete?.(message.checkpointId), state) : state;
       case 'NotifyCheckpointAborted':
-        if (isForThisAttempt(message)) await operator.notifyCheckpointAborted?.(message.checkpointId);
-        return state;
+        return isForThisAttempt(message) ? after(operator.notifyCheckpointAborted?.(message.checkpointId), state) : state;
       case 'RestoreState':
-        if (isForThisAttempt(message)) await restore(operator, message);
-        return state;
+        return isForThisAttempt(message) ? restore(operator, message).then(() => state) : state;
     }
   };
 
-  const ref = spawn(parent, handler, undefined, {
+  const ref = spawn(parent, handler, actorNameOf(context), {
     initialStateFunc: (ctx) => ({ operator: factory({ ...context, self: typedRef<TaskMessage<M>>(ctx.self) }) }),
     onCrash: (_message, error, ctx) => {
       reportFailure(errorMessage(error));
