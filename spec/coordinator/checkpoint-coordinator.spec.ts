@@ -499,6 +499,18 @@ describe('CheckpointCoordinator', () => {
       expect((await h.triggerNow()).status).to.equal('completed');
     });
 
+    it('fails the job, naming the task, when a task cannot be deployed, and leaves no task of it running', async () => {
+      await h.spawn({
+        startScheduler: false,
+        taskIds: ['source'],
+        tasks: [h.tasks.task('source'), { taskId: 'broken', deploy: () => { throw new Error('no such operator'); } }],
+      });
+      const stats = await h.stats();
+      expect(stats.jobStatus).to.equal(JobStatus.FAILED);
+      expect(h.events.find((event) => event.type === 'job-failed')).to.deep.equal({ type: 'job-failed', message: 'deploying task broken failed: no such operator' });
+      expect((await ask(h.coordinator, { type: 'GetTasks' })).map((task) => task.running)).to.deep.equal([false, false]);
+    });
+
     it('keeps working when the event listener throws', async () => {
       await h.spawn({ startScheduler: false, onEvent: () => { throw new Error('listener bug'); } });
       expect((await h.triggerNow()).status).to.equal('completed');

@@ -139,6 +139,7 @@ export class CheckpointCoordinator {
       case 'CheckpointFinalized': return this.onFinalized(message.checkpoint, message.subsumed);
       case 'CheckpointFinalizeFailed': return this.onFinalizeFailed(message.checkpointId, message.error);
       case 'RunFailover': return this.runFailover(message.token);
+      case 'NotifyTasksOfCompletion': return this.notifyTasksOfCompletion(message.checkpointId);
       default: return this.onRequest(message);
     }
   }
@@ -177,7 +178,14 @@ export class CheckpointCoordinator {
   // ---------------------------------------------------------------- start, tasks
 
   private start(): void {
-    for (const spec of this.settings.tasks) this.deployTask(this.tasks.add(spec));
+    for (const spec of this.settings.tasks) this.tasks.add(spec);
+    for (let index = 0; index < this.tasks.size; index += 1) {
+      try {
+        this.deployTask(index);
+      } catch (error) {
+        return this.failTerminally(`deploying task ${this.tasks.ids[index]} failed: ${errorMessage(error)}`, []);
+      }
+    }
     const recovered = this.ports.store.getAllCheckpoints();
     for (const checkpoint of recovered) this.retainedCompletedIds.add(checkpoint.checkpointId);
     if (recovered.length > 0) {
@@ -508,11 +516,17 @@ export class CheckpointCoordinator {
         this.abortPending(older, CheckpointFailureReason.SUBSUMED, `checkpoint ${older.pending.checkpointId} was subsumed by completed checkpoint ${checkpointId}`);
       }
     }
-    const { jobId } = this.settings;
-    this.sendToTasks((taskId, attemptId) => ({ type: 'NotifyCheckpointComplete', jobId, taskId, attemptId, checkpointId }));
+    tell(this.ports.self, { type: 'NotifyTasksOfCompletion', checkpointId });
     for (const requester of inFlight?.requesters ?? []) tell(requester, { status: 'completed', checkpoint });
     this.emit({ type: 'checkpoint-completed', checkpoint });
     this.processQueue();
+  }
+
+  /** Notifications are best effort and follow the completion as a message of their own, still in id order. */
+  private notifyTasksOfCompletion(checkpointId: CheckpointId): void {
+    if (this.status !== JobStatus.RUNNING) return;
+    const { jobId } = this.settings;
+    this.sendToTasks((taskId, attemptId) => ({ type: 'NotifyCheckpointComplete', jobId, taskId, attemptId, checkpointId }));
   }
 
   private onFinalizeFailed(checkpointId: CheckpointId, error: string): void {
@@ -594,13 +608,8 @@ export class CheckpointCoordinator {
     const latest = this.ports.store.getLatestCheckpoint();
     const problem = this.restoreProblem(latest);
     if (problem !== null) {
-      this.failingOver = false;
-      this.status = JobStatus.FAILED;
-      this.stopScheduler();
-      for (const requester of requesters) tell(requester, { status: 'failed', message: problem });
       this.emit({ type: 'restore-failed', message: problem });
-      this.emit({ type: 'job-failed', message: problem });
-      return;
+      return this.failTerminally(problem, requesters);
     }
     for (const index of this.tasks.failedIndexes()) {
       try {
@@ -608,12 +617,7 @@ export class CheckpointCoordinator {
         this.counts.taskRestarts += 1;
         this.emit({ type: 'task-restarted', taskId: this.tasks.ids[index] as TaskId, attemptId: this.tasks.attemptIds[index] as AttemptId });
       } catch (error) {
-        const message = `restarting task ${this.tasks.ids[index]} failed: ${errorMessage(error)}`;
-        this.failingOver = false;
-        this.status = JobStatus.FAILED;
-        for (const requester of requesters) tell(requester, { status: 'failed', message });
-        this.emit({ type: 'job-failed', message });
-        return;
+        return this.failTerminally(`restarting task ${this.tasks.ids[index]} failed: ${errorMessage(error)}`, requesters);
       }
     }
     const checkpointId = latest?.checkpointId ?? null;
@@ -630,6 +634,21 @@ export class CheckpointCoordinator {
       this.startScheduler();
     }
     this.processQueue();
+  }
+
+  /** The job cannot go on: it is FAILED, the scheduler stops, the tasks that run are stopped. */
+  private failTerminally(message: string, requesters: readonly TypedRef<RestoreOutcome>[]): void {
+    this.failingOver = false;
+    this.status = JobStatus.FAILED;
+    this.stopScheduler();
+    this.tasks.refs.forEach((ref, index) => {
+      if (ref !== null && this.tasks.isRunning(index)) {
+        this.tasks.markFailed(index);
+        this.ports.stopTask(ref);
+      }
+    });
+    for (const requester of requesters) tell(requester, { status: 'failed', message });
+    this.emit({ type: 'job-failed', message });
   }
 
   private restoreProblem(latest: CompletedCheckpoint | null): string | null {

@@ -13,11 +13,12 @@ export type CoordinatorInternalMessage =
   | { readonly type: 'CheckpointExpired'; readonly checkpointId: CheckpointId }
   | { readonly type: 'CheckpointFinalized'; readonly checkpoint: CompletedCheckpoint; readonly subsumed: readonly CompletedCheckpoint[] }
   | { readonly type: 'CheckpointFinalizeFailed'; readonly checkpointId: CheckpointId; readonly error: string }
-  | { readonly type: 'RunFailover'; readonly token: number };
+  | { readonly type: 'RunFailover'; readonly token: number }
+  | { readonly type: 'NotifyTasksOfCompletion'; readonly checkpointId: CheckpointId };
 
 export const INTERNAL_MESSAGE_TYPES: ReadonlySet<string> = new Set([
   'StartCoordinator', 'SchedulerTick', 'PauseElapsed', 'CheckpointIdAssigned', 'CheckpointIdFailed',
-  'CheckpointExpired', 'CheckpointFinalized', 'CheckpointFinalizeFailed', 'RunFailover',
+  'CheckpointExpired', 'CheckpointFinalized', 'CheckpointFinalizeFailed', 'RunFailover', 'NotifyTasksOfCompletion',
 ]);
 
 /** Everything a coordinator's mailbox accepts from the outside: task messages and client requests. */
