@@ -246,17 +246,19 @@ describe('a source task', () => {
     expect(await steps(1)).to.deep.equal(['Records(i0,i1)', 'Records(i2,i3)', 'Records(i4,i5)', 'Records@1(i2,i3)']);
   });
 
-  it('emits nothing in a redeployed attempt until its RestoreState arrives', async () => {
+  it('emits nothing in a redeployed attempt, and declines checkpoints, until its RestoreState arrives', async () => {
     t = new TaskUnderTest(oneInputGraph(input), 'in-0', { downstream: 'map-0', recordsPerStep: 2 });
     await steps(1);
     t.job.crashTask('in-0');
     await t.settle();
     t.deploy();
     await steps(3);
-    expect(t.endpoint.log).to.deep.equal(['Records(i0,i1)', 'TaskFailed']);
+    t.trigger(1);
+    await t.settle();
+    expect(t.endpoint.log).to.deep.equal(['Records(i0,i1)', 'TaskFailed', 'Decline(1)']);
     t.restore(null, null);
     await t.settle();
-    expect(await steps(1)).to.deep.equal(['Records(i0,i1)', 'TaskFailed', 'Records@1(i0,i1)']);
+    expect(await steps(1)).to.deep.equal(['Records(i0,i1)', 'TaskFailed', 'Decline(1)', 'Records@1(i0,i1)']);
   });
 
   it('reports TaskFailed once when it crashes, and ignores protocol messages meant for another attempt', async () => {

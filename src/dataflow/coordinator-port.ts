@@ -21,9 +21,11 @@ export class CoordinatorPort {
     tell(this.context.coordinator, { type: 'AcknowledgeCheckpoint', jobId, taskId, attemptId, checkpointId, state });
   }
 
-  decline(checkpointId: CheckpointId, error: unknown): void {
+  /** Declines `checkpointId`; `cause` is a reason, or what `snapshotState` threw. */
+  decline(checkpointId: CheckpointId, cause: unknown): void {
     const { jobId, taskId, attemptId } = this.context;
-    tell(this.context.coordinator, { type: 'DeclineCheckpoint', jobId, taskId, attemptId, checkpointId, reason: `snapshotState threw: ${errorMessage(error)}` });
+    const reason = typeof cause === 'string' ? cause : `snapshotState threw: ${errorMessage(cause)}`;
+    tell(this.context.coordinator, { type: 'DeclineCheckpoint', jobId, taskId, attemptId, checkpointId, reason });
   }
 
   /** The operator value in a restored task state, or null when there is none. @throws Error when the state lives in a file (dataflow tasks keep it inline). */

@@ -113,7 +113,11 @@ export class DataflowJob {
     const pace = checkPace({ ...DEFAULT_PACE, ...options.pace });
     this.directory = new TaskDirectory(graph.taskIds);
     this.metrics = new DataflowMetrics(graph.vertices.map((vertex) => vertex.name));
-    this.flow = new FlowControl(options.maxInFlightMessages ?? 512);
+    const maxInFlight = options.maxInFlightMessages ?? 512;
+    if (!Number.isSafeInteger(maxInFlight) || maxInFlight < 1) {
+      throw new JobGraphError('DataflowJobOptions.maxInFlightMessages', `must be an integer >= 1, got ${String(maxInFlight)}`);
+    }
+    this.flow = new FlowControl(maxInFlight);
     const env: TaskEnvironment = { directory: this.directory, flow: this.flow, metrics: this.metrics, clock: options.clock ?? systemClock };
     const plans = compilePlans(graph, this.mode, pace);
     this.tasks = plans.map((plan, index) => ({

@@ -63,7 +63,9 @@ export class SourceTask {
         if (message.token === this.loop && this.phase === 'emitting') this.step();
         return;
       case 'TriggerCheckpoint':
-        if (this.port.isForThisAttempt(message) && this.phase !== 'waiting-for-restore') this.snapshot(message.checkpointId);
+        if (!this.port.isForThisAttempt(message)) return;
+        if (this.phase === 'waiting-for-restore') this.port.decline(message.checkpointId, 'this source attempt was redeployed and has not received its RestoreState yet');
+        else this.snapshot(message.checkpointId);
         return;
       case 'RestoreState':
         if (this.port.isForThisAttempt(message)) this.restore(message);
