@@ -75,6 +75,7 @@ export class CheckpointCoordinator {
   private readonly retainedCompletedIds = new Set<number>();
   private readonly queue: TriggerRequest[] = [];
   private deferredSharedDiscards: DeferredSharedDiscard[] = [];
+  private readonly completionNotificationsDue: CheckpointId[] = [];
   private readonly failureManager: CheckpointFailureManager;
 
   private triggering: TriggerRequest | null = null;
@@ -139,7 +140,7 @@ export class CheckpointCoordinator {
       case 'CheckpointFinalized': return this.onFinalized(message.checkpoint, message.subsumed);
       case 'CheckpointFinalizeFailed': return this.onFinalizeFailed(message.checkpointId, message.error);
       case 'RunFailover': return this.runFailover(message.token);
-      case 'NotifyTasksOfCompletion': return this.notifyTasksOfCompletion(message.checkpointId);
+      case 'NotifyTasksOfCompletion': return this.notifyTasksOfCompletion();
       default: return this.onRequest(message);
     }
   }
@@ -516,17 +517,24 @@ export class CheckpointCoordinator {
         this.abortPending(older, CheckpointFailureReason.SUBSUMED, `checkpoint ${older.pending.checkpointId} was subsumed by completed checkpoint ${checkpointId}`);
       }
     }
-    tell(this.ports.self, { type: 'NotifyTasksOfCompletion', checkpointId });
+    this.completionNotificationsDue.push(checkpointId);
+    tell(this.ports.self, { type: 'NotifyTasksOfCompletion' });
     for (const requester of inFlight?.requesters ?? []) tell(requester, { status: 'completed', checkpoint });
     this.emit({ type: 'checkpoint-completed', checkpoint });
     this.processQueue();
   }
 
-  /** Notifications are best effort and follow the completion as a message of their own, still in id order. */
-  private notifyTasksOfCompletion(checkpointId: CheckpointId): void {
+  /**
+   * Completion notifications are best effort and leave as a message of their own after the completion, in id order.
+   * A restore flushes the ones still due first, so a task never hears of a completion after being restored past it.
+   */
+  private notifyTasksOfCompletion(): void {
+    const due = this.completionNotificationsDue.splice(0);
     if (this.status !== JobStatus.RUNNING) return;
     const { jobId } = this.settings;
-    this.sendToTasks((taskId, attemptId) => ({ type: 'NotifyCheckpointComplete', jobId, taskId, attemptId, checkpointId }));
+    for (const checkpointId of due) {
+      this.sendToTasks((taskId, attemptId) => ({ type: 'NotifyCheckpointComplete', jobId, taskId, attemptId, checkpointId }));
+    }
   }
 
   private onFinalizeFailed(checkpointId: CheckpointId, error: string): void {
@@ -605,6 +613,7 @@ export class CheckpointCoordinator {
   private runFailover(token: number): void {
     if (token !== this.failoverToken || !this.failingOver || this.status !== JobStatus.RUNNING) return;
     const requesters = this.failoverRequesters.splice(0);
+    this.notifyTasksOfCompletion();
     const latest = this.ports.store.getLatestCheckpoint();
     const problem = this.restoreProblem(latest);
     if (problem !== null) {

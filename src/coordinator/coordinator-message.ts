@@ -14,7 +14,7 @@ export type CoordinatorInternalMessage =
   | { readonly type: 'CheckpointFinalized'; readonly checkpoint: CompletedCheckpoint; readonly subsumed: readonly CompletedCheckpoint[] }
   | { readonly type: 'CheckpointFinalizeFailed'; readonly checkpointId: CheckpointId; readonly error: string }
   | { readonly type: 'RunFailover'; readonly token: number }
-  | { readonly type: 'NotifyTasksOfCompletion'; readonly checkpointId: CheckpointId };
+  | { readonly type: 'NotifyTasksOfCompletion' };
 
 export const INTERNAL_MESSAGE_TYPES: ReadonlySet<string> = new Set([
   'StartCoordinator', 'SchedulerTick', 'PauseElapsed', 'CheckpointIdAssigned', 'CheckpointIdFailed',
