@@ -4,6 +4,9 @@
  * target never fails the run (timing is not a test). Only a benchmark that throws makes the exit code non-zero.
  */
 import { benchCoordinator, formatCoordinatorResult } from './coordinator-bench.js';
+import { benchDataflowRatio } from './dataflow-bench.js';
+import { benchIncrementalRatio } from './incremental-bench.js';
+import { benchRegistry } from './registry-bench.js';
 
 interface Target {
   readonly comparison: '<=' | '>=';
@@ -23,34 +26,6 @@ const describeTarget = (measured: number, target: Target): string => {
 
 const errorMessage = (error: unknown): string => (error instanceof Error ? error.stack ?? error.message : String(error));
 
-/**
- * A section whose benchmark lives in a module another engineer owns: it runs when the module and its export are
- * there, and says it was skipped otherwise. The path is a runtime string, so a missing module is no type error.
- */
-function optionalSection<F extends (...args: never[]) => Promise<unknown>>(
-  name: string,
-  modulePath: string,
-  exportName: string,
-  run: (bench: F, print: (line: string) => void) => Promise<void>,
-): BenchSection {
-  return {
-    name,
-    async run(print) {
-      let module: Record<string, unknown>;
-      try {
-        module = (await import(modulePath)) as Record<string, unknown>;
-      } catch (error) {
-        const code = (error as { code?: unknown }).code;
-        if (code === 'ERR_MODULE_NOT_FOUND') return print(`${name}: skipped (${modulePath} is not there yet)`);
-        throw error;
-      }
-      const bench = module[exportName];
-      if (typeof bench !== 'function') return print(`${name}: skipped (${modulePath} exports no function ${exportName})`);
-      await run(bench as F, print);
-    },
-  };
-}
-
 const COORDINATOR_SIZES = [100, 1_000, 10_000] as const;
 const COORDINATOR_TARGET_TASKS = 10_000;
 
@@ -68,24 +43,29 @@ const sections: BenchSection[] = [
       }
     },
   },
-  optionalSection<() => Promise<{ changedFraction: number; ratio: number; fullBytes: number; incrementalBytes: number }>>(
-    'incremental', './incremental-bench.js', 'benchIncrementalRatio',
-    async (bench, print) => {
-      const { changedFraction, ratio, fullBytes, incrementalBytes } = await bench();
+  {
+    name: 'incremental',
+    async run(print) {
+      const { changedFraction, ratio, fullBytes, incrementalBytes } = await benchIncrementalRatio();
       print(`ratio incremental/full changed=${Math.round(changedFraction * 100)}% ${ratio.toFixed(4)}${describeTarget(ratio, { comparison: '<=', value: 0.03 })}`
         + `  (incremental ${incrementalBytes} B, full ${fullBytes} B)`);
     },
-  ),
-  optionalSection<() => Promise<{ liveKeys: number; opsPerSecond: number }>>(
-    'registry', './registry-bench.js', 'benchRegistry',
-    async (bench, print) => {
-      const { liveKeys, opsPerSecond } = await bench();
+  },
+  {
+    name: 'registry',
+    async run(print) {
+      const { liveKeys, opsPerSecond } = await benchRegistry();
       print(`registry ops/s live=${liveKeys} ${opsPerSecond}${describeTarget(opsPerSecond, { comparison: '>=', value: 1_000_000 })}`);
     },
-  ),
-  // >>> DATAFLOW BENCH: its owner adds the section here, printing
-  //     `ratio checkpointing/off interval=100ms <ratio>` followed by describeTarget(ratio, { comparison, value }), e.g.
-  //     optionalSection<typeof benchDataflowRatio>('dataflow', './dataflow-bench.js', 'benchDataflowRatio', async (bench, print) => { ... }),
+  },
+  {
+    name: 'dataflow',
+    async run(print) {
+      const { ratio, recordsPerSecondOn, recordsPerSecondOff } = await benchDataflowRatio();
+      print(`ratio checkpointing/off interval=100ms ${ratio.toFixed(2)}${describeTarget(ratio, { comparison: '>=', value: 0.9 })}`
+        + `  (word count: ${Math.round(recordsPerSecondOn)} records/s with checkpoints, ${Math.round(recordsPerSecondOff)} without)`);
+    },
+  },
 ];
 
 let failed = 0;

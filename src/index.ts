@@ -91,3 +91,18 @@ export {
   verifyCheckpoints, removeOrphans, AuditSubject, OrphanKind,
   type CheckpointAuditReport, type CheckpointAuditOptions, type AuditProblem, type OrphanFile, type OrphanRemoval,
 } from './storage/checkpoint-audit.js';
+
+// Dataflow: sources, operators and sinks with aligned barriers and exactly-once recovery
+export { jobGraph, JobGraphBuilder, type JobGraph, type JobVertex, type StreamHandle, type InputEdge } from './dataflow/job-graph.js';
+export { JobGraphError } from './dataflow/job-graph-error.js';
+export { createDataflowJob, DataflowJob, type DataflowJobOptions } from './dataflow/dataflow-job.js';
+export { CheckpointingMode } from './dataflow/checkpointing-mode.js';
+export type { StreamOperator, Collector, OperatorContext } from './dataflow/stream-operator.js';
+export { fromArray, type ReplayableSource } from './dataflow/replayable-source.js';
+export type { SourcePosition } from './dataflow/source-task.js';
+export { transactionalSink, TransactionalSink } from './dataflow/transactional-sink.js';
+export { CommittedOutput, CommitResult } from './dataflow/committed-output.js';
+export { TaskDirectory } from './dataflow/task-directory.js';
+export { DataflowMetrics } from './dataflow/dataflow-metrics.js';
+export type { TaskProbe } from './dataflow/dataflow-message.js';
+export { InjectedFailureError } from './dataflow/injected-failure-error.js';
