@@ -58,9 +58,11 @@ export class DefaultCheckpointStateCleaner implements CheckpointStateCleaner {
     this.discarder.discardCheckpointDirectory(jobId, checkpointId);
   }
 
-  async discard(checkpoint: CompletedCheckpoint, _cause: DiscardCause): Promise<void> {
+  async discard(checkpoint: CompletedCheckpoint, cause: DiscardCause): Promise<void> {
     this.registry.unregisterCheckpoint(checkpoint.checkpointId, checkpoint.taskStates);
-    if (checkpoint.properties.type === CheckpointType.SAVEPOINT) return;
+    // A retained savepoint's directory belongs to the user; one the store refused (failed-add) never became a
+    // savepoint, and its metadata, already written, would otherwise stay behind as an orphan.
+    if (checkpoint.properties.type === CheckpointType.SAVEPOINT && cause !== 'failed-add') return;
     this.discarder.discardCheckpointDirectory(checkpoint.jobId, checkpoint.checkpointId);
   }
 

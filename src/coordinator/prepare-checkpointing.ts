@@ -36,16 +36,27 @@ export interface CheckpointingSetup {
   readonly orphansRemoved: readonly string[];
 }
 
+/** The discarder of the latest setup of each job (by storage and job id) prepared in this process. */
+const discardersByJob = new Map<string, AsyncStateDiscarder>();
+
 /**
  * Recovers a job's completed checkpoints from storage and wires the store, shared state registry and discarder
  * together, so that a coordinator spawned with the result continues where the previous one stopped: same retained
  * checkpoints, their shared state registered again (seed 002, FLINK-6964), ids continuing after the latest.
+ * When this process prepared the same job before, it first waits until that setup's deletions have finished
+ * (`discarder.whenIdle()`; a failed deletion is retried on that setup's clock).
  *
  * @throws CorruptStateError (or an error naming the file) when a metadata file cannot be verified, and an error
  *   naming every missing or corrupt file when a recovered checkpoint references damaged state.
  */
 export async function prepareCheckpointing(options: CheckpointingSetupOptions): Promise<CheckpointingSetup> {
+  // An earlier setup of this job in this process may still be deleting, e.g. the directories of checkpoints that were
+  // in flight when its coordinator shut down. The new coordinator reuses those ids (they continue after the latest
+  // retained checkpoint), so such a late deletion would remove a new checkpoint's metadata: let them finish first.
+  const jobKey = `${options.storage.description}\n${options.jobId}`;
+  await discardersByJob.get(jobKey)?.whenIdle();
   const discarder = new AsyncStateDiscarder(options.storage, options.clock ?? systemClock, options.discarding);
+  discardersByJob.set(jobKey, discarder);
   const stateCleaner = new DefaultCheckpointStateCleaner(discarder);
   const store = await DefaultCompletedCheckpointStore.recover({
     jobId: asJobId(options.jobId),
