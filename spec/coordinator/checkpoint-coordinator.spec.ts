@@ -279,6 +279,27 @@ describe('CheckpointCoordinator', () => {
     });
   });
 
+  describe('shared state of aborted checkpoints', () => {
+    it('waits for checkpoints triggered before the uploading checkpoint was aborted, which may carry the same upload', async () => {
+      const cleaner = new RecordingStateCleaner();
+      await h.spawn({ startScheduler: false, stateCleaner: cleaner, maxConcurrent: 3, tolerableFailures: 5 });
+      h.tasks.answer('sink', 'stay-silent');
+      void h.triggerNow();
+      void h.triggerNow();
+      await h.settle();
+      decline('sink', 2);
+      await h.settle();
+      void h.triggerNow();
+      await h.settle();
+      decline('sink', 1);
+      await h.settle();
+      expect(cleaner.sharedDiscardedValues()).to.deep.equal([]);
+      acknowledge('sink', 3);
+      await h.settle();
+      expect(cleaner.sharedDiscardedValues()).to.deep.equal(['source@2', 'source@1']);
+    });
+  });
+
   describe('tolerable failures', () => {
     it('fails the job when counted failures exceed tolerableFailures, and restores the latest checkpoint', async () => {
       await h.spawn({ startScheduler: false, tolerableFailures: 1 });

@@ -41,8 +41,10 @@ interface CheckpointInFlight {
 }
 
 interface DeferredSharedDiscard {
-  readonly waitFor: Set<number>;
+  waitFor: Set<number>;
   readonly states: readonly TaskStateSnapshot[];
+  /** Whether it already waited a second time, on the checkpoints in flight when its first wait ended. */
+  waitedTwice: boolean;
 }
 
 type Admission = 'run' | 'wait' | { readonly reason: CheckpointFailureReason; readonly message: string };
@@ -421,8 +423,11 @@ export class CheckpointCoordinator {
 
   /**
    * Discards task states that belong to no completed checkpoint. Private files go at once. Shared files may also be
-   * carried by a checkpoint still in flight (an incremental backend re-sends unconfirmed uploads), so they are kept
-   * until every checkpoint in flight now has completed (registering what it references) or failed (FLINK-24611).
+   * carried by checkpoints still in flight (an incremental backend re-sends its unconfirmed uploads until it hears
+   * their checkpoint completed or was aborted), so they wait (FLINK-24611): first for the checkpoints in flight now,
+   * then once more for those in flight when that first wait ends. Those may have been triggered before the checkpoint
+   * that uploaded a file was aborted. Every checkpoint triggered later reaches the tasks after that abort
+   * notification, so it cannot carry the file. A file a completed checkpoint registered is kept by the registry.
    */
   private discardStates(checkpointId: CheckpointId, states: readonly TaskStateSnapshot[]): void {
     if (states.length === 0) return;
@@ -431,7 +436,7 @@ export class CheckpointCoordinator {
     const inFlight = new Set<number>([...this.pending.keys(), ...this.finalizing.keys()]);
     inFlight.delete(checkpointId);
     if (inFlight.size === 0) this.ports.cleaner.discardUnreferencedSharedState(states);
-    else this.deferredSharedDiscards.push({ waitFor: inFlight, states });
+    else this.deferredSharedDiscards.push({ waitFor: inFlight, states, waitedTwice: false });
   }
 
   /** A checkpoint completed or failed: shared-state discards that waited for it may run now. */
@@ -440,6 +445,10 @@ export class CheckpointCoordinator {
     const stillWaiting: DeferredSharedDiscard[] = [];
     for (const deferred of this.deferredSharedDiscards) {
       deferred.waitFor.delete(checkpointId);
+      if (deferred.waitFor.size === 0 && !deferred.waitedTwice) {
+        deferred.waitedTwice = true;
+        deferred.waitFor = new Set<number>([...this.pending.keys(), ...this.finalizing.keys()]);
+      }
       if (deferred.waitFor.size === 0) this.ports.cleaner.discardUnreferencedSharedState(deferred.states);
       else stillWaiting.push(deferred);
     }
