@@ -201,14 +201,24 @@ describe('StandaloneCompletedCheckpointStore', () => {
       expect(discarder.calls).to.deep.equal(['failed-add(3)']);
     });
 
-    it('refuses an id older than the latest savepoint', async () => {
+    it('accepts a checkpoint older than a retained savepoint: savepoints stand beside the chain of checkpoints', async () => {
       const store = aStore(3);
       await store.addCheckpointAndSubsumeOldestOne(aSavepoint(7));
 
-      const error = await rejectionOf(store.addCheckpointAndSubsumeOldestOne(aCheckpoint(6)));
+      await store.addCheckpointAndSubsumeOldestOne(aCheckpoint(6));
 
-      expect(error).to.be.instanceOf(CheckpointIdOrderError);
-      expect(idsOf(store.getAllCheckpoints())).to.deep.equal([7]);
+      expect(idsOf(store.getAllCheckpoints())).to.deep.equal([6, 7]);
+      expect(store.getLatestCheckpoint()?.checkpointId).to.equal(7);
+    });
+
+    it('accepts a savepoint that completes after a later checkpoint, in id order', async () => {
+      const store = aStore(1);
+      await store.addCheckpointAndSubsumeOldestOne(aCheckpoint(5));
+
+      expect(await store.addCheckpointAndSubsumeOldestOne(aSavepoint(4))).to.deep.equal([]);
+
+      expect(idsOf(store.getAllCheckpoints())).to.deep.equal([4, 5]);
+      expect(store.getNumberOfRetainedCheckpoints()).to.equal(1);
     });
 
     it('refuses a repeated id without discarding, since that would destroy the retained checkpoint with the same id', async () => {

@@ -351,6 +351,36 @@ describe('CheckpointCoordinator', () => {
       expect((await h.stats()).continuousFailures).to.equal(0);
     });
 
+    it('aborts as subsumed, not as a failure, a checkpoint fully acknowledged after a newer one completed', async () => {
+      const store = new StandaloneCompletedCheckpointStore({ maxRetained: 3 });
+      await h.spawn({ startScheduler: false, maxConcurrent: 3, store });
+      h.tasks.answer('sink', 'stay-silent');
+      const first = h.triggerNow();
+      const second = h.triggerNow();
+      await h.settle();
+      acknowledge('sink', 2);
+      acknowledge('sink', 1);
+      expect((await second).status).to.equal('completed');
+      expect(await first).to.deep.include({ status: 'failed', reason: CheckpointFailureReason.SUBSUMED });
+      expect((await h.stats()).continuousFailures).to.equal(0);
+      expect(store.getAllCheckpoints().map((checkpoint) => checkpoint.checkpointId)).to.deep.equal([2]);
+    });
+
+    it('keeps a savepoint that completes after a later checkpoint', async () => {
+      const store = new StandaloneCompletedCheckpointStore({ maxRetained: 1 });
+      await h.spawn({ startScheduler: false, maxConcurrent: 3, store });
+      h.tasks.answer('sink', 'stay-silent');
+      const savepoint = h.savepoint();
+      const checkpoint = h.triggerNow();
+      await h.settle();
+      acknowledge('sink', 2);
+      expect((await checkpoint).status).to.equal('completed');
+      acknowledge('sink', 1);
+      expect((await savepoint).status).to.equal('completed');
+      expect(store.getAllCheckpoints().map((each) => [each.checkpointId, each.properties.type])).to.deep.equal([[1, 'savepoint'], [2, 'checkpoint']]);
+      expect(store.getLatestCheckpoint()?.checkpointId).to.equal(2);
+    });
+
     it('never subsumes a pending savepoint', async () => {
       await h.spawn({ startScheduler: false, maxConcurrent: 3 });
       h.tasks.answer('sink', 'stay-silent');

@@ -1,8 +1,8 @@
 import type { CheckpointId, JobId } from '../core/ids.js';
 
 /**
- * Thrown by a CompletedCheckpointStore asked to add a checkpoint whose id is not greater than the latest one it
- * retains. Ids only go up, so a repeated or older id means a stale coordinator or an id counter that moved backwards.
+ * Thrown by a CompletedCheckpointStore asked to add a checkpoint whose id it already retains, or a checkpoint (not a
+ * savepoint) whose id is not greater than the latest checkpoint it retains. Ids only go up, so a repeated or older id means a stale coordinator or an id counter that moved backwards.
  */
 export class CheckpointIdOrderError extends Error {
   override readonly name = 'CheckpointIdOrderError';

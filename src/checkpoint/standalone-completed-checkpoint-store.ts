@@ -55,23 +55,29 @@ export class StandaloneCompletedCheckpointStore implements CompletedCheckpointSt
 
   /**
    * Adds a checkpoint and resolves to the checkpoints it subsumed, oldest first, after discarding them in that order.
-   * Rejects with {@link CheckpointIdOrderError} when the id is not greater than the latest retained one, and with
+   * Rejects with {@link CheckpointIdOrderError} when the id is already retained, or when a checkpoint's id is not greater
+   * than the latest retained checkpoint's (a savepoint may complete after a later checkpoint), and with
    * {@link CheckpointStoreShutDownError} after shutdown; both leave the retained checkpoints as they were and discard
    * the rejected checkpoint with cause `failed-add` — unless a retained checkpoint has the same id, whose state
    * (same directory, same shared-state registrations) that discard would destroy.
    */
   async addCheckpointAndSubsumeOldestOne(checkpoint: CompletedCheckpoint): Promise<readonly CompletedCheckpoint[]> {
-    const latest = this.getLatestCheckpoint();
     if (this.shutDownWith !== null) {
       await this.discardEach([checkpoint], 'failed-add');
       throw new CheckpointStoreShutDownError(checkpoint.checkpointId, this.shutDownWith);
     }
-    if (latest !== null && checkpoint.checkpointId <= latest.checkpointId) {
-      const sharesStateWithRetained = this.retained.some((retained) => retained.checkpointId === checkpoint.checkpointId);
-      if (!sharesStateWithRetained) await this.discardEach([checkpoint], 'failed-add');
-      throw new CheckpointIdOrderError(checkpoint.jobId, checkpoint.checkpointId, latest.checkpointId);
+    // Checkpoints form the subsumption chain and must come in id order; a savepoint stands beside it and may complete
+    // after a later checkpoint. No id may be retained twice.
+    const sameId = this.retained.find((retained) => retained.checkpointId === checkpoint.checkpointId);
+    const latestCheckpoint = this.retained.findLast((retained) => !isSavepoint(retained));
+    const outOfOrder = !isSavepoint(checkpoint) && latestCheckpoint !== undefined && checkpoint.checkpointId <= latestCheckpoint.checkpointId;
+    if (sameId !== undefined || outOfOrder) {
+      if (sameId === undefined) await this.discardEach([checkpoint], 'failed-add');
+      throw new CheckpointIdOrderError(checkpoint.jobId, checkpoint.checkpointId, (sameId ?? latestCheckpoint as CompletedCheckpoint).checkpointId);
     }
-    this.retained.push(checkpoint);
+    const position = this.retained.findIndex((retained) => retained.checkpointId > checkpoint.checkpointId);
+    if (position === -1) this.retained.push(checkpoint);
+    else this.retained.splice(position, 0, checkpoint);
     const subsumed = this.subsumeBeyondMaxRetained();
     await this.discardEach(subsumed, 'subsumed');
     return Object.freeze(subsumed);

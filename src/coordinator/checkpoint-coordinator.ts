@@ -78,6 +78,8 @@ export class CheckpointCoordinator {
   private readonly queue: TriggerRequest[] = [];
   private deferredSharedDiscards: DeferredSharedDiscard[] = [];
   private readonly completionNotificationsDue: CheckpointId[] = [];
+  /** The id of the latest completed checkpoint (not savepoint). */
+  private latestCompletedCheckpointId = 0;
   private readonly failureManager: CheckpointFailureManager;
 
   private triggering: TriggerRequest | null = null;
@@ -190,7 +192,10 @@ export class CheckpointCoordinator {
       }
     }
     const recovered = this.ports.store.getAllCheckpoints();
-    for (const checkpoint of recovered) this.retainedCompletedIds.add(checkpoint.checkpointId);
+    for (const checkpoint of recovered) {
+      this.retainedCompletedIds.add(checkpoint.checkpointId);
+      if (checkpoint.properties.type === CheckpointType.CHECKPOINT) this.latestCompletedCheckpointId = Math.max(this.latestCompletedCheckpointId, checkpoint.checkpointId);
+    }
     if (recovered.length > 0) {
       this.ports.cleaner.registerRecovered(recovered);
       const latest = this.ports.store.getLatestCheckpoint();
@@ -460,6 +465,11 @@ export class CheckpointCoordinator {
   private completePending(inFlight: CheckpointInFlight): void {
     const { pending } = inFlight;
     const checkpointId = pending.checkpointId;
+    const isCheckpoint = pending.properties.type === CheckpointType.CHECKPOINT;
+    const newer = isCheckpoint ? this.newestCompletedOrFinalizingCheckpointId() : 0;
+    if (checkpointId < newer) {
+      return this.abortPending(inFlight, CheckpointFailureReason.SUBSUMED, `checkpoint ${checkpointId} was subsumed by checkpoint ${newer}, which completed first`);
+    }
     this.pending.delete(checkpointId);
     inFlight.timeout.cancel();
     const finalized = pending.finalize(this.settings.clock.now(), null);
@@ -479,6 +489,15 @@ export class CheckpointCoordinator {
         ({ checkpoint, subsumed }) => tell(self, { type: 'CheckpointFinalized', checkpoint, subsumed }),
         (error: unknown) => tell(self, { type: 'CheckpointFinalizeFailed', checkpointId, error: errorMessage(error) }),
       );
+  }
+
+  /** The newest checkpoint (not savepoint) that completed or is being finalized: an older one acknowledged later is subsumed. */
+  private newestCompletedOrFinalizingCheckpointId(): number {
+    let newest = this.latestCompletedCheckpointId;
+    for (const { pending } of this.finalizing.values()) {
+      if (pending.properties.type === CheckpointType.CHECKPOINT && pending.checkpointId > newest) newest = pending.checkpointId;
+    }
+    return newest;
   }
 
   /** Writes the metadata (when there is storage) and adds the checkpoint to the store. Runs off the mailbox. */
@@ -509,6 +528,7 @@ export class CheckpointCoordinator {
     this.retainedCompletedIds.add(checkpointId);
     for (const old of subsumed) this.retainedCompletedIds.delete(old.checkpointId);
     this.checkpointSettled(checkpointId);
+    if (checkpoint.properties.type === CheckpointType.CHECKPOINT) this.latestCompletedCheckpointId = Math.max(this.latestCompletedCheckpointId, checkpointId);
     this.counts.completed += 1;
     this.latestCompleted = {
       checkpointId,
