@@ -12,7 +12,7 @@ import type { CompletedCheckpointStore } from '../checkpoint/completed-checkpoin
 import { PendingCheckpoint } from '../checkpoint/pending-checkpoint.js';
 import { TaskAcknowledgeResult } from '../checkpoint/task-acknowledge-result.js';
 import type { CoordinatorRequest, RunningTask } from '../protocol/coordinator-protocol.js';
-import type { AcknowledgeCheckpoint, CoordinatorToTaskMessage, DeclineCheckpoint, TaskFailed } from '../protocol/task-protocol.js';
+import type { AcknowledgeCheckpoint, CoordinatorToTaskMessage, DeclineCheckpoint, TaskFailed, TaskToCoordinatorMessage } from '../protocol/task-protocol.js';
 import type { CheckpointStorage } from '../storage/checkpoint-storage.js';
 import type { TaskStateSnapshot } from '../state/state-handles.js';
 import type { TaskSpec } from '../task/task-deployment.js';
@@ -24,6 +24,7 @@ import type { CoordinatorEvent } from './coordinator-event.js';
 import { INTERNAL_MESSAGE_TYPES, type CoordinatorMailboxMessage, type CoordinatorMessage } from './coordinator-message.js';
 import type { CoordinatorSettings } from './coordinator-options.js';
 import { describeMalformedMessage } from './message-validation.js';
+import { TaskMessageBatcher } from './task-message-batcher.js';
 import { TaskTable } from './task-table.js';
 
 type TriggerKind = 'periodic' | 'manual' | 'savepoint';
@@ -81,6 +82,7 @@ export class CheckpointCoordinator {
   /** The id of the latest completed checkpoint (not savepoint). */
   private latestCompletedCheckpointId = 0;
   private readonly failureManager: CheckpointFailureManager;
+  private readonly batcher: TaskMessageBatcher;
 
   private triggering: TriggerRequest | null = null;
   private triggerToken = 0;
@@ -110,6 +112,7 @@ export class CheckpointCoordinator {
 
   constructor(private readonly settings: CoordinatorSettings, private readonly ports: CoordinatorPorts) {
     this.failureManager = new CheckpointFailureManager(settings.tolerableFailures);
+    this.batcher = new TaskMessageBatcher(ports.self);
   }
 
   /** Handles one message. Never throws: malformed messages and internal errors are counted and reported. */
@@ -145,8 +148,14 @@ export class CheckpointCoordinator {
       case 'CheckpointFinalizeFailed': return this.onFinalizeFailed(message.checkpointId, message.error);
       case 'RunFailover': return this.runFailover(message.token);
       case 'NotifyTasksOfCompletion': return this.notifyTasksOfCompletion();
+      case 'TaskMessageBatch': return this.onTaskMessageBatch(message.messages);
       default: return this.onRequest(message);
     }
+  }
+
+  /** Handles each task message of a batch as if it had come alone; one bad message does not spoil the rest. */
+  private onTaskMessageBatch(messages: readonly TaskToCoordinatorMessage[]): void {
+    for (const message of messages) this.handle(message);
   }
 
   private onRequest(request: CoordinatorRequest): void {
@@ -225,7 +234,7 @@ export class CheckpointCoordinator {
   private deployTask(index: number): void {
     const spec = this.tasks.specs[index] as TaskSpec;
     const attemptId = asAttemptId(uuidv4());
-    const ref = spec.deploy({ jobId: this.settings.jobId, taskId: this.tasks.ids[index] as TaskId, attemptId, coordinator: this.ports.self });
+    const ref = spec.deploy({ jobId: this.settings.jobId, taskId: this.tasks.ids[index] as TaskId, attemptId, coordinator: this.ports.self, report: this.batcher.send });
     this.tasks.markRunning(index, attemptId, ref);
   }
 

@@ -14,11 +14,12 @@ export type CoordinatorInternalMessage =
   | { readonly type: 'CheckpointFinalized'; readonly checkpoint: CompletedCheckpoint; readonly subsumed: readonly CompletedCheckpoint[] }
   | { readonly type: 'CheckpointFinalizeFailed'; readonly checkpointId: CheckpointId; readonly error: string }
   | { readonly type: 'RunFailover'; readonly token: number }
-  | { readonly type: 'NotifyTasksOfCompletion' };
+  | { readonly type: 'NotifyTasksOfCompletion' }
+  | { readonly type: 'TaskMessageBatch'; readonly messages: readonly TaskToCoordinatorMessage[] };
 
 export const INTERNAL_MESSAGE_TYPES: ReadonlySet<string> = new Set([
   'StartCoordinator', 'SchedulerTick', 'PauseElapsed', 'CheckpointIdAssigned', 'CheckpointIdFailed',
-  'CheckpointExpired', 'CheckpointFinalized', 'CheckpointFinalizeFailed', 'RunFailover', 'NotifyTasksOfCompletion',
+  'CheckpointExpired', 'CheckpointFinalized', 'CheckpointFinalizeFailed', 'RunFailover', 'NotifyTasksOfCompletion', 'TaskMessageBatch',
 ]);
 
 /** Everything a coordinator's mailbox accepts from the outside: task messages and client requests. */

@@ -1,14 +1,18 @@
-import { tell } from '../actor/typed-ref.js';
 import type { CheckpointId } from '../core/ids.js';
 import type { JsonValue } from '../core/json.js';
 import type { TaskStateSnapshot } from '../state/state-handles.js';
-import type { TaskDeploymentContext } from '../task/task-deployment.js';
+import { reporterOf, type TaskDeploymentContext } from '../task/task-deployment.js';
+import type { TaskToCoordinatorMessage } from '../protocol/task-protocol.js';
 
 const errorMessage = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
 /** A task attempt's side of the checkpoint protocol: which coordinator messages are its own, and how it acknowledges or declines. */
 export class CoordinatorPort {
-  constructor(readonly context: TaskDeploymentContext) {}
+  private readonly report: (message: TaskToCoordinatorMessage) => void;
+
+  constructor(readonly context: TaskDeploymentContext) {
+    this.report = reporterOf(context);
+  }
 
   /** True for messages addressed to this job and attempt; others (a previous attempt's, another job's) are ignored. */
   isForThisAttempt(message: { readonly jobId: string; readonly attemptId: string }): boolean {
@@ -18,14 +22,14 @@ export class CoordinatorPort {
   acknowledge(checkpointId: CheckpointId, value: JsonValue): void {
     const { jobId, taskId, attemptId } = this.context;
     const state: TaskStateSnapshot = { operatorState: { kind: 'inline', value }, keyedState: [] };
-    tell(this.context.coordinator, { type: 'AcknowledgeCheckpoint', jobId, taskId, attemptId, checkpointId, state });
+    this.report({ type: 'AcknowledgeCheckpoint', jobId, taskId, attemptId, checkpointId, state });
   }
 
   /** Declines `checkpointId`; `cause` is a reason, or what `snapshotState` threw. */
   decline(checkpointId: CheckpointId, cause: unknown): void {
     const { jobId, taskId, attemptId } = this.context;
     const reason = typeof cause === 'string' ? cause : `snapshotState threw: ${errorMessage(cause)}`;
-    tell(this.context.coordinator, { type: 'DeclineCheckpoint', jobId, taskId, attemptId, checkpointId, reason });
+    this.report({ type: 'DeclineCheckpoint', jobId, taskId, attemptId, checkpointId, reason });
   }
 
   /** The operator value in a restored task state, or null when there is none. @throws Error when the state lives in a file (dataflow tasks keep it inline). */

@@ -1,6 +1,6 @@
 import { spawn, type Ref } from 'nact';
 import { tell, typedRef, type TypedRef } from '../actor/typed-ref.js';
-import type { TaskDeploymentContext } from '../task/task-deployment.js';
+import { reporterOf, type TaskDeploymentContext } from '../task/task-deployment.js';
 import type { DataflowTaskMessage, ProbeTask } from './dataflow-message.js';
 import { SourceTask } from './source-task.js';
 import { StreamTask } from './stream-task.js';
@@ -29,7 +29,7 @@ export function spawnDataflowTask(parent: Ref<unknown>, context: TaskDeploymentC
   const reportFailure = (error: string): void => {
     if (failureReported) return;
     failureReported = true;
-    tell(context.coordinator, { type: 'TaskFailed', jobId: context.jobId, taskId: context.taskId, attemptId: context.attemptId, error });
+    reporterOf(context)({ type: 'TaskFailed', jobId: context.jobId, taskId: context.taskId, attemptId: context.attemptId, error });
   };
   const index = env.directory.indexOf(context.taskId);
   const redeployed = env.directory.deploymentsAt(index) > 0;

@@ -5,7 +5,7 @@ import type { JsonValue } from '../core/json.js';
 import type { AcknowledgeCheckpoint, RestoreState, TriggerCheckpoint } from '../protocol/task-protocol.js';
 import type { KeyedStateHandle, TaskStateSnapshot } from '../state/state-handles.js';
 import type { CheckpointedOperator, OperatorFactory } from './checkpointed-operator.js';
-import type { TaskDeploymentContext, TaskSpec } from './task-deployment.js';
+import { reporterOf, type TaskDeploymentContext, type TaskSpec } from './task-deployment.js';
 import type { TaskMessage } from './task-message.js';
 
 interface HarnessState<S extends JsonValue, M> {
@@ -96,11 +96,12 @@ export function spawnTask<S extends JsonValue, M>(
   context: TaskDeploymentContext,
   factory: OperatorFactory<S, M>,
 ): TypedRef<TaskMessage<M>> {
+  const report = reporterOf(context);
   let failureReported = false;
   const reportFailure = (error: string): void => {
     if (failureReported) return;
     failureReported = true;
-    tell(context.coordinator, { type: 'TaskFailed', jobId: context.jobId, taskId: context.taskId, attemptId: context.attemptId, error });
+    report({ type: 'TaskFailed', jobId: context.jobId, taskId: context.taskId, attemptId: context.attemptId, error });
   };
   const isForThisAttempt = (message: { readonly jobId: string; readonly attemptId: string }): boolean =>
     message.jobId === context.jobId && message.attemptId === context.attemptId;
@@ -109,10 +110,10 @@ export function spawnTask<S extends JsonValue, M>(
     const ack: AcknowledgeCheckpoint = {
       type: 'AcknowledgeCheckpoint', jobId: context.jobId, taskId: context.taskId, attemptId: context.attemptId, checkpointId: message.checkpointId, state: snapshotState,
     };
-    tell(context.coordinator, ack);
+    report(ack);
   };
   const decline = (message: TriggerCheckpoint, error: unknown): void => {
-    tell(context.coordinator, {
+    report({
       type: 'DeclineCheckpoint', jobId: context.jobId, taskId: context.taskId, attemptId: context.attemptId, checkpointId: message.checkpointId, reason: errorMessage(error),
     });
   };

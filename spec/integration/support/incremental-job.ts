@@ -166,7 +166,7 @@ export class IncrementalJob {
       onEvent: (event) => this.events.push(event),
       tasks: options.taskIds.map((taskId) => {
         const task = operatorTask(system, taskId, incrementalTask(settings, journal, taskId));
-        return { taskId, deploy: (context) => task.deploy({ ...context, coordinator: relayRef }) };
+        return { taskId, deploy: (context) => task.deploy({ ...context, coordinator: relayRef, report: (message) => tell(relayRef, message) }) };
       }),
     });
     relay.target = this.coordinator;
