@@ -17,20 +17,13 @@ import { CorruptStateError } from '../../src/storage/corrupt-state-error.js';
 import { FileSystemCheckpointStorage } from '../../src/storage/filesystem-checkpoint-storage.js';
 import { InMemoryCheckpointStorage } from '../../src/storage/in-memory-checkpoint-storage.js';
 import { aCheckpoint, aSavepoint, A_JOB } from '../support/checkpoint-fixtures.js';
+import { rejectionOf } from '../support/rejection-of.js';
 import { FailingDiscarder } from '../support/failing-discarder.js';
 import { RecordingDiscarder } from '../support/recording-discarder.js';
 import { createTemporaryDirectory, removeTemporaryDirectory } from '../support/temporary-directory.js';
 
 const idsOf = (checkpoints: readonly CompletedCheckpoint[]): number[] => checkpoints.map((checkpoint) => checkpoint.checkpointId);
 
-async function rejectionOf(promise: Promise<unknown>): Promise<Error> {
-  const outcome = await promise.then(
-    () => null,
-    (error: unknown) => error,
-  );
-  if (!(outcome instanceof Error)) throw new Error('expected the promise to reject with an Error');
-  return outcome;
-}
 
 describe('StandaloneCompletedCheckpointStore', () => {
   let discarder: RecordingDiscarder;

@@ -10,6 +10,7 @@ import { FileSystemCheckpointStorage } from '../../src/storage/filesystem-checkp
 import { InMemoryCheckpointStorage } from '../../src/storage/in-memory-checkpoint-storage.js';
 import { OrphanRemovalRefusedError } from '../../src/storage/orphan-removal-refused-error.js';
 import { aCheckpoint, A_JOB } from '../support/checkpoint-fixtures.js';
+import { storagesUnderTest, type StorageUnderTest } from '../support/storages-under-test.js';
 import { createTemporaryDirectory, removeTemporaryDirectory } from '../support/temporary-directory.js';
 
 const bytesOf = (text: string): Uint8Array => new TextEncoder().encode(text);
@@ -52,26 +53,8 @@ async function aJobWithTwoCheckpoints(storage: CheckpointStorage): Promise<Compl
 /** Five distinct files per checkpoint (op, kg, private, meta, _metadata) plus the one shared file. */
 const FILES_OF_TWO_CHECKPOINTS = 11;
 
-interface StorageUnderTest {
-  readonly storage: CheckpointStorage;
-  overwrite(path: string, bytes: Uint8Array): Promise<void>;
-}
 
-const implementations: readonly { name: string; create(directory: string): StorageUnderTest }[] = [
-  {
-    name: 'InMemoryCheckpointStorage',
-    create: () => {
-      const storage = new InMemoryCheckpointStorage();
-      return { storage, overwrite: async (path, bytes) => storage.corrupt(path, bytes) };
-    },
-  },
-  {
-    name: 'FileSystemCheckpointStorage',
-    create: (directory) => ({ storage: new FileSystemCheckpointStorage(directory), overwrite: (path, bytes) => writeFile(join(directory, path), bytes) }),
-  },
-];
-
-for (const implementation of implementations) {
+for (const implementation of storagesUnderTest) {
   describe(`checkpoint audit on ${implementation.name}`, () => {
     let directory: string;
     let storage: CheckpointStorage;

@@ -2,26 +2,18 @@ import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { expect } from 'chai';
 import { asCheckpointId, asJobId } from '../../src/core/ids.js';
-import type { CheckpointStorage } from '../../src/storage/checkpoint-storage.js';
 import { CorruptStateError } from '../../src/storage/corrupt-state-error.js';
 import { FileSystemCheckpointStorage } from '../../src/storage/filesystem-checkpoint-storage.js';
-import { InMemoryCheckpointStorage } from '../../src/storage/in-memory-checkpoint-storage.js';
 import { StateFileExistsError } from '../../src/storage/state-file-exists-error.js';
 import { StateFileNotFoundError } from '../../src/storage/state-file-not-found-error.js';
 import { aCheckpoint, aSavepoint, A_JOB } from '../support/checkpoint-fixtures.js';
+import { rejectionOf } from '../support/rejection-of.js';
+import { storagesUnderTest, type StorageUnderTest } from '../support/storages-under-test.js';
 import { createTemporaryDirectory, removeTemporaryDirectory } from '../support/temporary-directory.js';
 
 const bytesOf = (text: string): Uint8Array => new TextEncoder().encode(text);
 const textOf = (bytes: Uint8Array): string => new TextDecoder().decode(bytes);
 
-async function rejectionOf(promise: Promise<unknown>): Promise<Error> {
-  const outcome = await promise.then(
-    () => null,
-    (error: unknown) => error,
-  );
-  if (!(outcome instanceof Error)) throw new Error('expected the promise to reject with an Error');
-  return outcome;
-}
 
 async function filesUnder(directory: string): Promise<string[]> {
   const entries = await readdir(directory, { recursive: true, withFileTypes: true });
@@ -31,30 +23,8 @@ async function filesUnder(directory: string): Promise<string[]> {
     .sort();
 }
 
-interface StorageUnderTest {
-  readonly storage: CheckpointStorage;
-  /** Replaces a stored file's bytes behind the storage's back. */
-  overwrite(path: string, bytes: Uint8Array): Promise<void>;
-}
 
-const implementations: readonly { name: string; create(directory: string): StorageUnderTest }[] = [
-  {
-    name: 'InMemoryCheckpointStorage',
-    create: () => {
-      const storage = new InMemoryCheckpointStorage();
-      return { storage, overwrite: async (path, bytes) => storage.corrupt(path, bytes) };
-    },
-  },
-  {
-    name: 'FileSystemCheckpointStorage',
-    create: (directory) => ({
-      storage: new FileSystemCheckpointStorage(directory),
-      overwrite: (path, bytes) => writeFile(join(directory, path), bytes),
-    }),
-  },
-];
-
-for (const implementation of implementations) {
+for (const implementation of storagesUnderTest) {
   describe(`${implementation.name} (shared storage contract)`, () => {
     let directory: string;
     let subject: StorageUnderTest;
