@@ -24,6 +24,7 @@ import type { CoordinatorEvent } from './coordinator-event.js';
 import { INTERNAL_MESSAGE_TYPES, type CoordinatorMailboxMessage, type CoordinatorMessage } from './coordinator-message.js';
 import type { CoordinatorSettings } from './coordinator-options.js';
 import { describeMalformedMessage } from './message-validation.js';
+import { SharedStateDiscardDeferral } from './shared-state-discard-deferral.js';
 import { TaskMessageBatcher } from './task-message-batcher.js';
 import { TaskTable } from './task-table.js';
 
@@ -39,13 +40,6 @@ interface CheckpointInFlight {
   readonly pending: PendingCheckpoint;
   readonly requesters: TypedRef<CheckpointOutcome>[];
   readonly timeout: Cancellable;
-}
-
-interface DeferredSharedDiscard {
-  waitFor: Set<number>;
-  readonly states: readonly TaskStateSnapshot[];
-  /** Whether it already waited a second time, on the checkpoints in flight when its first wait ended. */
-  waitedTwice: boolean;
 }
 
 type Admission = 'run' | 'wait' | { readonly reason: CheckpointFailureReason; readonly message: string };
@@ -77,7 +71,7 @@ export class CheckpointCoordinator {
   private readonly finalizing = new Map<number, CheckpointInFlight>();
   private readonly retainedCompletedIds = new Set<number>();
   private readonly queue: TriggerRequest[] = [];
-  private deferredSharedDiscards: DeferredSharedDiscard[] = [];
+  private readonly sharedStateDiscards: SharedStateDiscardDeferral;
   private readonly completionNotificationsDue: CheckpointId[] = [];
   /** The id of the latest completed checkpoint (not savepoint). */
   private latestCompletedCheckpointId = 0;
@@ -113,6 +107,10 @@ export class CheckpointCoordinator {
   constructor(private readonly settings: CoordinatorSettings, private readonly ports: CoordinatorPorts) {
     this.failureManager = new CheckpointFailureManager(settings.tolerableFailures);
     this.batcher = new TaskMessageBatcher(ports.self);
+    this.sharedStateDiscards = new SharedStateDiscardDeferral(
+      () => new Set<number>([...this.pending.keys(), ...this.finalizing.keys()]),
+      (states) => ports.cleaner.discardUnreferencedSharedState(states),
+    );
   }
 
   /** Handles one message. Never throws: malformed messages and internal errors are counted and reported. */
@@ -435,38 +433,12 @@ export class CheckpointCoordinator {
       `checkpoint ${checkpointId} expired after ${this.settings.timeout} ms with ${pending.numberOfAcknowledgedTasks} of ${pending.numberOfTasks} tasks acknowledged`);
   }
 
-  /**
-   * Discards task states that belong to no completed checkpoint. Private files go at once. Shared files may also be
-   * carried by checkpoints still in flight (an incremental backend re-sends its unconfirmed uploads until it hears
-   * their checkpoint completed or was aborted), so they wait (FLINK-24611): first for the checkpoints in flight now,
-   * then once more for those in flight when that first wait ends. Those may have been triggered before the checkpoint
-   * that uploaded a file was aborted. Every checkpoint triggered later reaches the tasks after that abort
-   * notification, so it cannot carry the file. A file a completed checkpoint registered is kept by the registry.
-   */
+  /** Discards task states that belong to no completed checkpoint: private files at once, shared files once safe. */
   private discardStates(checkpointId: CheckpointId, states: readonly TaskStateSnapshot[]): void {
     if (states.length === 0) return;
     this.counts.discardedStates += states.length;
     this.ports.cleaner.discardPrivateState(states);
-    const inFlight = new Set<number>([...this.pending.keys(), ...this.finalizing.keys()]);
-    inFlight.delete(checkpointId);
-    if (inFlight.size === 0) this.ports.cleaner.discardUnreferencedSharedState(states);
-    else this.deferredSharedDiscards.push({ waitFor: inFlight, states, waitedTwice: false });
-  }
-
-  /** A checkpoint completed or failed: shared-state discards that waited for it may run now. */
-  private checkpointSettled(checkpointId: CheckpointId): void {
-    if (this.deferredSharedDiscards.length === 0) return;
-    const stillWaiting: DeferredSharedDiscard[] = [];
-    for (const deferred of this.deferredSharedDiscards) {
-      deferred.waitFor.delete(checkpointId);
-      if (deferred.waitFor.size === 0 && !deferred.waitedTwice) {
-        deferred.waitedTwice = true;
-        deferred.waitFor = new Set<number>([...this.pending.keys(), ...this.finalizing.keys()]);
-      }
-      if (deferred.waitFor.size === 0) this.ports.cleaner.discardUnreferencedSharedState(deferred.states);
-      else stillWaiting.push(deferred);
-    }
-    this.deferredSharedDiscards = stillWaiting;
+    this.sharedStateDiscards.giveUp(checkpointId, states);
   }
 
   // ---------------------------------------------------------------- completion
@@ -536,7 +508,7 @@ export class CheckpointCoordinator {
     this.finalizing.delete(checkpointId);
     this.retainedCompletedIds.add(checkpointId);
     for (const old of subsumed) this.retainedCompletedIds.delete(old.checkpointId);
-    this.checkpointSettled(checkpointId);
+    this.sharedStateDiscards.settled(checkpointId);
     if (checkpoint.properties.type === CheckpointType.CHECKPOINT) this.latestCompletedCheckpointId = Math.max(this.latestCompletedCheckpointId, checkpointId);
     this.counts.completed += 1;
     this.latestCompleted = {
@@ -595,7 +567,7 @@ export class CheckpointCoordinator {
 
   private finishFailed(inFlight: CheckpointInFlight, reason: CheckpointFailureReason, message: string): void {
     const checkpointId = inFlight.pending.checkpointId;
-    this.checkpointSettled(checkpointId);
+    this.sharedStateDiscards.settled(checkpointId);
     this.lastFinished = inFlight.pending;
     this.counts.failed += 1;
     this.latestFailed = { checkpointId, reason, message, timestamp: this.settings.clock.now() };
