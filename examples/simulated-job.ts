@@ -145,6 +145,7 @@ async function main(): Promise<number> {
         case 'job-failed':
         case 'restore-failed':
         case 'storage-failure':
+        case 'internal-error':
           console.log(`  !! ${event.type}: ${event.message}`);
           break;
         default:

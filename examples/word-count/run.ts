@@ -65,6 +65,7 @@ const coordinator = spawnCheckpointCoordinator(system, {
       case 'job-failed':
       case 'restore-failed':
       case 'storage-failure':
+      case 'internal-error':
         console.log(`${at()}  ${event.type}: ${event.message}`);
         break;
     }

@@ -127,7 +127,7 @@ export class CheckpointCoordinator {
     } catch (error) {
       this.counts.internalErrors += 1;
       this.ports.warn(`checkpoint coordinator of job ${this.settings.jobId} failed handling '${message.type}': ${errorMessage(error)}`);
-      this.emit({ type: 'storage-failure', message: `internal error handling '${message.type}': ${errorMessage(error)}` });
+      this.emit({ type: 'internal-error', message: `handling '${message.type}' failed: ${errorMessage(error)}` });
     }
   }
 

@@ -16,4 +16,5 @@ export type CoordinatorEvent =
   | { readonly type: 'job-failed'; readonly message: string }
   | { readonly type: 'restore-failed'; readonly message: string }
   | { readonly type: 'malformed-message'; readonly problem: string }
-  | { readonly type: 'storage-failure'; readonly message: string };
+  | { readonly type: 'storage-failure'; readonly message: string }
+  | { readonly type: 'internal-error'; readonly message: string };
