@@ -26,6 +26,8 @@ export class RecordingTasks {
   readonly deployments: TaskDeploymentContext[] = [];
   readonly refs = new Map<string, TypedRef<FakeTaskMessage>>();
   private readonly behaviour = new Map<string, TriggerBehaviour>();
+  /** Resolves when the current attempt's actor of a task has stopped. */
+  private readonly stopped = new Map<string, { readonly promise: Promise<void>; readonly resolve: () => void }>();
   private readonly stateOf = new Map<string, (checkpointId: number) => TaskStateSnapshot>();
 
   constructor(private readonly system: Ref<unknown>) {}
@@ -55,7 +57,10 @@ export class RecordingTasks {
 
   /** Waits until every task handled everything sent to it so far. */
   async barrier(): Promise<void> {
-    for (const ref of this.refs.values()) await ask(ref, { type: 'Ping' }, 2000).catch(() => undefined);
+    for (const [taskId, ref] of this.refs) {
+      // A task stopped while the ping waits in its mailbox never answers: its stop settles the barrier instead.
+      await Promise.race([ask(ref, { type: 'Ping' }, 2000), this.stopped.get(taskId)?.promise]);
+    }
   }
 
   /** Log lines of one task, without the task prefix. */
@@ -66,6 +71,8 @@ export class RecordingTasks {
   private deploy(context: TaskDeploymentContext): TypedRef<CoordinatorToTaskMessage> {
     this.deployments.push(context);
     const { taskId } = context;
+    let resolveStopped!: () => void;
+    const whenStopped = { promise: new Promise<void>((resolve) => { resolveStopped = resolve; }), resolve: () => resolveStopped() };
     const ref = spawn(this.system, (state: null, message: FakeTaskMessage) => {
       if (message.type === 'Ping') {
         tell(message.replyTo, true);
@@ -86,9 +93,10 @@ export class RecordingTasks {
         }
       }
       return state;
-    }, undefined, { initialState: null });
+    }, undefined, { initialState: null, afterStop: () => whenStopped.resolve() });
     const typed = typedRef<FakeTaskMessage>(ref);
     this.refs.set(taskId, typed);
+    this.stopped.set(taskId, whenStopped);
     return typed;
   }
 }
