@@ -40,7 +40,7 @@ export type { CompletedCheckpoint } from './checkpoint/completed-checkpoint.js';
 export { PendingCheckpoint, type CheckpointParticipants } from './checkpoint/pending-checkpoint.js';
 export { TaskAcknowledgeResult } from './checkpoint/task-acknowledge-result.js';
 export { keepEverything, type CompletedCheckpointStore, type CompletedCheckpointDiscarder, type DiscardCause } from './checkpoint/completed-checkpoint-store.js';
-export { StandaloneCompletedCheckpointStore, type CompletedCheckpointStoreOptions } from './checkpoint/standalone-completed-checkpoint-store.js';
+export { StandaloneCompletedCheckpointStore, warnAboutDiscardFailure, type CompletedCheckpointStoreOptions, type CompletedCheckpointDiscardFailure } from './checkpoint/standalone-completed-checkpoint-store.js';
 export { DefaultCompletedCheckpointStore, type CompletedCheckpointStoreRecoveryOptions } from './checkpoint/default-completed-checkpoint-store.js';
 export { CheckpointIdOrderError } from './checkpoint/checkpoint-id-order-error.js';
 export { CheckpointStoreShutDownError } from './checkpoint/checkpoint-store-shut-down-error.js';

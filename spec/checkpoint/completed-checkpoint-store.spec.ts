@@ -9,7 +9,7 @@ import type { CompletedCheckpoint } from '../../src/checkpoint/completed-checkpo
 import { DefaultCompletedCheckpointStore } from '../../src/checkpoint/default-completed-checkpoint-store.js';
 import {
   StandaloneCompletedCheckpointStore,
-  type DiscardFailure,
+  type CompletedCheckpointDiscardFailure,
 } from '../../src/checkpoint/standalone-completed-checkpoint-store.js';
 import { asJobId } from '../../src/core/ids.js';
 import { JobStatus } from '../../src/core/job-status.js';
@@ -138,7 +138,7 @@ describe('StandaloneCompletedCheckpointStore', () => {
   describe('a discard that fails', () => {
     for (const fault of ['rejects', 'throws'] as const) {
       it(`does not fail the add when it ${fault}, and is reported with its checkpoint, cause and error`, async () => {
-        const failures: DiscardFailure[] = [];
+        const failures: CompletedCheckpointDiscardFailure[] = [];
         const failing = new FailingDiscarder(fault, [1]);
         const store = new StandaloneCompletedCheckpointStore({ maxRetained: 1, discarder: failing, onDiscardFailure: (failure) => failures.push(failure) });
         await store.addCheckpointAndSubsumeOldestOne(aCheckpoint(1));
@@ -227,7 +227,7 @@ describe('StandaloneCompletedCheckpointStore', () => {
     });
 
     it('still rejects when discarding the rejected checkpoint fails, and reports that failure', async () => {
-      const failures: DiscardFailure[] = [];
+      const failures: CompletedCheckpointDiscardFailure[] = [];
       const store = new StandaloneCompletedCheckpointStore({ maxRetained: 1, discarder: new FailingDiscarder('throws', [2]), onDiscardFailure: (f) => failures.push(f) });
       await store.addCheckpointAndSubsumeOldestOne(aCheckpoint(3));
 
@@ -299,7 +299,7 @@ describe('StandaloneCompletedCheckpointStore', () => {
     });
 
     it('completes and reports a discard that fails', async () => {
-      const failures: DiscardFailure[] = [];
+      const failures: CompletedCheckpointDiscardFailure[] = [];
       const store = new StandaloneCompletedCheckpointStore({ maxRetained: 2, discarder: new FailingDiscarder('rejects', [1]), onDiscardFailure: (f) => failures.push(f) });
       await store.addCheckpointAndSubsumeOldestOne(aCheckpoint(1));
       await store.addCheckpointAndSubsumeOldestOne(aCheckpoint(2));

@@ -11,7 +11,7 @@ import {
 } from './completed-checkpoint-store.js';
 
 /** A discard that threw or rejected. The store carries on; the state may be left behind for the audit to find. */
-export interface DiscardFailure {
+export interface CompletedCheckpointDiscardFailure {
   readonly checkpoint: CompletedCheckpoint;
   readonly cause: DiscardCause;
   readonly error: unknown;
@@ -24,7 +24,7 @@ export interface CompletedCheckpointStoreOptions {
   /** Releases checkpoints the store lets go of. Default: {@link keepEverything}. */
   readonly discarder?: CompletedCheckpointDiscarder;
   /** Told about every discard that threw or rejected. Default: a process warning. */
-  readonly onDiscardFailure?: (failure: DiscardFailure) => void;
+  readonly onDiscardFailure?: (failure: CompletedCheckpointDiscardFailure) => void;
 }
 
 /**
@@ -38,7 +38,7 @@ export interface CompletedCheckpointStoreOptions {
 export class StandaloneCompletedCheckpointStore implements CompletedCheckpointStore {
   readonly maxRetained: number;
   private readonly discarder: CompletedCheckpointDiscarder;
-  private readonly onDiscardFailure: (failure: DiscardFailure) => void;
+  private readonly onDiscardFailure: (failure: CompletedCheckpointDiscardFailure) => void;
   /** Checkpoints and savepoints, ascending by id. */
   private readonly retained: CompletedCheckpoint[] = [];
   private shutDownWith: JobStatus | null = null;
@@ -166,7 +166,8 @@ function isKeptAfter(retention: CheckpointRetention, status: JobStatus): boolean
   }
 }
 
-function warnAboutDiscardFailure({ checkpoint, cause, error }: DiscardFailure): void {
+/** The default report of a failed discard: a process warning with code NACT_CHECKPOINT_DISCARD_FAILED. */
+export function warnAboutDiscardFailure({ checkpoint, cause, error }: CompletedCheckpointDiscardFailure): void {
   const reason = error instanceof Error ? error.message : String(error);
   process.emitWarning(`discarding checkpoint ${checkpoint.checkpointId} of job ${checkpoint.jobId} (${cause}) failed: ${reason}`, {
     code: 'NACT_CHECKPOINT_DISCARD_FAILED',

@@ -2,6 +2,7 @@ import type { Clock } from '../actor/clock.js';
 import { systemClock } from '../actor/clock.js';
 import { asJobId } from '../core/ids.js';
 import { DefaultCompletedCheckpointStore } from '../checkpoint/default-completed-checkpoint-store.js';
+import { warnAboutDiscardFailure, type CompletedCheckpointDiscardFailure } from '../checkpoint/standalone-completed-checkpoint-store.js';
 import { AsyncStateDiscarder, type AsyncStateDiscarderOptions, type DiscardFailure } from '../state/state-discarder.js';
 import type { CheckpointStorage } from '../storage/checkpoint-storage.js';
 import { removeOrphans, verifyCheckpoints } from '../storage/checkpoint-audit.js';
@@ -32,6 +33,8 @@ export interface CheckpointingSetup {
   readonly discarder: AsyncStateDiscarder;
   /** Deletions that failed on every attempt. */
   readonly discardFailures: () => readonly DiscardFailure[];
+  /** Completed checkpoints whose release (unregistering shared state, queueing deletions) threw; also a process warning. */
+  readonly completedCheckpointDiscardFailures: () => readonly CompletedCheckpointDiscardFailure[];
   /** Files removed as orphans during recovery. */
   readonly orphansRemoved: readonly string[];
 }
@@ -58,11 +61,16 @@ export async function prepareCheckpointing(options: CheckpointingSetupOptions): 
   const discarder = new AsyncStateDiscarder(options.storage, options.clock ?? systemClock, options.discarding);
   discardersByJob.set(jobKey, discarder);
   const stateCleaner = new DefaultCheckpointStateCleaner(discarder);
+  const completedCheckpointDiscardFailures: CompletedCheckpointDiscardFailure[] = [];
   const store = await DefaultCompletedCheckpointStore.recover({
     jobId: asJobId(options.jobId),
     storage: options.storage,
     maxRetained: options.retained ?? 1,
     discarder: stateCleaner,
+    onDiscardFailure: (failure) => {
+      completedCheckpointDiscardFailures.push(failure);
+      warnAboutDiscardFailure(failure);
+    },
     onRecovered: (checkpoints) => stateCleaner.registerRecovered(checkpoints),
   });
   let orphansRemoved: readonly string[] = [];
@@ -75,5 +83,5 @@ export async function prepareCheckpointing(options: CheckpointingSetupOptions): 
     }
     orphansRemoved = (await removeOrphans(report, options.storage)).removed;
   }
-  return { storage: options.storage, store, stateCleaner, discarder, discardFailures: () => discarder.failures(), orphansRemoved };
+  return { storage: options.storage, store, stateCleaner, discarder, discardFailures: () => discarder.failures(), completedCheckpointDiscardFailures: () => [...completedCheckpointDiscardFailures], orphansRemoved };
 }
