@@ -46,6 +46,7 @@ export { CheckpointIdOrderError } from './checkpoint/checkpoint-id-order-error.j
 export { CheckpointStoreShutDownError } from './checkpoint/checkpoint-store-shut-down-error.js';
 export { CheckpointIDCounterShutdownError, type CheckpointIDCounter } from './checkpoint/checkpoint-id-counter.js';
 export { StandaloneCheckpointIDCounter } from './checkpoint/standalone-checkpoint-id-counter.js';
+export { FileSystemCheckpointIDCounter, CHECKPOINT_ID_COUNTER_FORMAT_VERSION } from './checkpoint/filesystem-checkpoint-id-counter.js';
 
 // Tasks
 export { spawnTask, operatorTask, deliver } from './task/spawn-task.js';

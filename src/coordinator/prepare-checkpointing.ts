@@ -1,7 +1,11 @@
 import type { Clock } from '../actor/clock.js';
 import { systemClock } from '../actor/clock.js';
 import { asJobId } from '../core/ids.js';
+import type { CheckpointIDCounter } from '../checkpoint/checkpoint-id-counter.js';
 import { DefaultCompletedCheckpointStore } from '../checkpoint/default-completed-checkpoint-store.js';
+import { FileSystemCheckpointIDCounter } from '../checkpoint/filesystem-checkpoint-id-counter.js';
+import { StandaloneCheckpointIDCounter } from '../checkpoint/standalone-checkpoint-id-counter.js';
+import { FileSystemCheckpointStorage } from '../storage/filesystem-checkpoint-storage.js';
 import { warnAboutDiscardFailure, type CompletedCheckpointDiscardFailure } from '../checkpoint/standalone-completed-checkpoint-store.js';
 import { AsyncStateDiscarder, type AsyncStateDiscarderOptions, type DiscardFailure } from '../state/state-discarder.js';
 import type { CheckpointStorage } from '../storage/checkpoint-storage.js';
@@ -31,6 +35,11 @@ export interface CheckpointingSetup {
   readonly store: DefaultCompletedCheckpointStore;
   readonly stateCleaner: DefaultCheckpointStateCleaner;
   readonly discarder: AsyncStateDiscarder;
+  /**
+   * Where checkpoint ids come from: a FileSystemCheckpointIDCounter for filesystem storage (ids never reused across
+   * restarts), a StandaloneCheckpointIDCounter otherwise (ids continue after the latest retained checkpoint).
+   */
+  readonly idCounter: CheckpointIDCounter;
   /** Deletions that failed on every attempt. */
   readonly discardFailures: () => readonly DiscardFailure[];
   /** Completed checkpoints whose release (unregistering shared state, queueing deletions) threw; also a process warning. */
@@ -73,6 +82,10 @@ export async function prepareCheckpointing(options: CheckpointingSetupOptions): 
     },
     onRecovered: (checkpoints) => stateCleaner.registerRecovered(checkpoints),
   });
+  const jobId = asJobId(options.jobId);
+  const idCounter = options.storage instanceof FileSystemCheckpointStorage
+    ? await FileSystemCheckpointIDCounter.open(options.storage.baseDirectory, jobId)
+    : new StandaloneCheckpointIDCounter();
   let orphansRemoved: readonly string[] = [];
   if (options.removeOrphans ?? true) {
     await discarder.whenIdle();
@@ -83,5 +96,5 @@ export async function prepareCheckpointing(options: CheckpointingSetupOptions): 
     }
     orphansRemoved = (await removeOrphans(report, options.storage)).removed;
   }
-  return { storage: options.storage, store, stateCleaner, discarder, discardFailures: () => discarder.failures(), completedCheckpointDiscardFailures: () => [...completedCheckpointDiscardFailures], orphansRemoved };
+  return { storage: options.storage, store, stateCleaner, discarder, idCounter, discardFailures: () => discarder.failures(), completedCheckpointDiscardFailures: () => [...completedCheckpointDiscardFailures], orphansRemoved };
 }
