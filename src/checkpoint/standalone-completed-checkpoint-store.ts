@@ -9,6 +9,7 @@ import {
   type CompletedCheckpointStore,
   type DiscardCause,
 } from './completed-checkpoint-store.js';
+import { errorMessage } from '../core/error-message.js';
 
 /** A discard that threw or rejected. The store carries on; the state may be left behind for the audit to find. */
 export interface CompletedCheckpointDiscardFailure {
@@ -168,7 +169,7 @@ function isKeptAfter(retention: CheckpointRetention, status: JobStatus): boolean
 
 /** The default report of a failed discard: a process warning with code NACT_CHECKPOINT_DISCARD_FAILED. */
 export function warnAboutDiscardFailure({ checkpoint, cause, error }: CompletedCheckpointDiscardFailure): void {
-  const reason = error instanceof Error ? error.message : String(error);
+  const reason = errorMessage(error);
   process.emitWarning(`discarding checkpoint ${checkpoint.checkpointId} of job ${checkpoint.jobId} (${cause}) failed: ${reason}`, {
     code: 'NACT_CHECKPOINT_DISCARD_FAILED',
   });

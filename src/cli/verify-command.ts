@@ -6,6 +6,7 @@ import { parseArgs } from 'node:util';
 import { asJobId, type JobId } from '../core/ids.js';
 import { removeOrphans, verifyCheckpoints, type AuditProblem, type CheckpointAuditReport } from '../storage/checkpoint-audit.js';
 import { FileSystemCheckpointStorage } from '../storage/filesystem-checkpoint-storage.js';
+import { errorMessage } from '../core/error-message.js';
 
 /** Exit codes of the verify command. */
 export const VerifyExitCode = {
@@ -74,7 +75,7 @@ export async function runVerifyCommand(argv: readonly string[], out: CommandOutp
     print(ok ? 'result: OK' : 'result: PROBLEMS FOUND');
     return ok ? VerifyExitCode.OK : VerifyExitCode.PROBLEMS;
   } catch (error) {
-    print(`audit failed: ${error instanceof Error ? error.message : String(error)}`);
+    print(`audit failed: ${errorMessage(error)}`);
     print('result: PROBLEMS FOUND');
     return VerifyExitCode.PROBLEMS;
   }

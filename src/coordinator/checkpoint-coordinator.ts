@@ -22,11 +22,12 @@ import type { CheckpointStateCleaner } from './checkpoint-state-cleaner.js';
 import type { CheckpointStats } from './checkpoint-stats.js';
 import type { CoordinatorEvent } from './coordinator-event.js';
 import { INTERNAL_MESSAGE_TYPES, type CoordinatorMailboxMessage, type CoordinatorMessage } from './coordinator-message.js';
-import type { CoordinatorSettings } from './coordinator-options.js';
+import { isValidId, type CoordinatorSettings } from './coordinator-options.js';
 import { describeMalformedMessage } from './message-validation.js';
 import { SharedStateDiscardDeferral } from './shared-state-discard-deferral.js';
 import { TaskMessageBatcher } from './task-message-batcher.js';
 import { TaskTable } from './task-table.js';
+import { errorMessage } from '../core/error-message.js';
 
 type TriggerKind = 'periodic' | 'manual' | 'savepoint';
 
@@ -55,8 +56,6 @@ export interface CoordinatorPorts {
   readonly stopTask: (ref: TypedRef<CoordinatorToTaskMessage>) => void;
   readonly warn: (message: string) => void;
 }
-
-const errorMessage = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
 /**
  * The checkpoint coordinator's state and behaviour; the nact actor spawned by `spawnCheckpointCoordinator`
@@ -217,7 +216,7 @@ export class CheckpointCoordinator {
 
   private registerTask(spec: TaskSpec): RunningTask | { readonly error: string } {
     if (this.status !== JobStatus.RUNNING) return { error: `cannot register task '${spec.taskId}': the job is ${this.status}` };
-    if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(spec.taskId)) return { error: `cannot register task '${spec.taskId}': a task id is letters, digits, '.', '_' or '-'` };
+    if (!isValidId(spec.taskId)) return { error: `cannot register task '${spec.taskId}': a task id is letters, digits, '.', '_' or '-'` };
     if (this.tasks.indexOf(spec.taskId) !== undefined) return { error: `cannot register task '${spec.taskId}': a task with this id is already registered` };
     const index = this.tasks.add(spec);
     try {
@@ -660,14 +659,19 @@ export class CheckpointCoordinator {
     this.failingOver = false;
     this.status = JobStatus.FAILED;
     this.stopScheduler();
+    this.stopRunningTasks();
+    for (const requester of requesters) tell(requester, { status: 'failed', message });
+    this.emit({ type: 'job-failed', message });
+  }
+
+  /** Stops every running task actor; their failure reports are then ignored, since they no longer run. */
+  private stopRunningTasks(): void {
     this.tasks.refs.forEach((ref, index) => {
       if (ref !== null && this.tasks.isRunning(index)) {
         this.tasks.markFailed(index);
         this.ports.stopTask(ref);
       }
     });
-    for (const requester of requesters) tell(requester, { status: 'failed', message });
-    this.emit({ type: 'job-failed', message });
   }
 
   private restoreProblem(latest: CompletedCheckpoint | null): string | null {
@@ -705,12 +709,7 @@ export class CheckpointCoordinator {
       for (const inFlight of [...this.pending.values()]) {
         this.abortPending(inFlight, CheckpointFailureReason.COORDINATOR_SHUTDOWN, `checkpoint ${inFlight.pending.checkpointId} aborted: the coordinator shut down`);
       }
-      this.tasks.refs.forEach((ref, index) => {
-        if (ref !== null && this.tasks.isRunning(index)) {
-          this.tasks.markFailed(index);
-          this.ports.stopTask(ref);
-        }
-      });
+      this.stopRunningTasks();
     }
     const status = this.status;
     const { store, idCounter } = this.ports;

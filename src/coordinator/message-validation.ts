@@ -1,3 +1,4 @@
+const ENVELOPE_IDS = ['jobId', 'taskId', 'attemptId'] as const;
 const TASK_MESSAGES = new Set(['AcknowledgeCheckpoint', 'DeclineCheckpoint', 'TaskFailed']);
 const REQUESTS = new Set([
   'TriggerCheckpointNow', 'TriggerSavepoint', 'GetCheckpointStats', 'RestoreLatestCheckpoint',
@@ -18,7 +19,7 @@ export function describeMalformedMessage(message: unknown, internalTypes: Readon
   if (typeof type !== 'string') return 'message has no string `type`';
   if (internalTypes.has(type)) return null;
   if (TASK_MESSAGES.has(type)) {
-    for (const field of ['jobId', 'taskId', 'attemptId'] as const) {
+    for (const field of ENVELOPE_IDS) {
       if (typeof message[field] !== 'string') return `${type}.${field} must be a string, got ${typeof message[field]}`;
     }
     if (type !== 'TaskFailed' && !(Number.isSafeInteger(message.checkpointId) && (message.checkpointId as number) >= 1)) {

@@ -3,8 +3,7 @@ import type { JsonValue } from '../core/json.js';
 import type { TaskStateSnapshot } from '../state/state-handles.js';
 import { reporterOf, type TaskDeploymentContext } from '../task/task-deployment.js';
 import type { TaskToCoordinatorMessage } from '../protocol/task-protocol.js';
-
-const errorMessage = (error: unknown): string => (error instanceof Error ? error.message : String(error));
+import { errorMessage } from '../core/error-message.js';
 
 /** A task attempt's side of the checkpoint protocol: which coordinator messages are its own, and how it acknowledges or declines. */
 export class CoordinatorPort {

@@ -6,8 +6,7 @@ import { SourceTask } from './source-task.js';
 import { StreamTask } from './stream-task.js';
 import type { TaskEnvironment } from './task-environment.js';
 import type { TaskPlan } from './task-plan.js';
-
-const errorMessage = (error: unknown): string => (error instanceof Error ? error.message : String(error));
+import { errorMessage } from '../core/error-message.js';
 
 /** Answers the probes a stopped attempt will never handle (nact drops its mailbox), so nobody waits on a dead task. */
 function answerProbesLeftIn(mailbox: readonly unknown[], context: TaskDeploymentContext): void {

@@ -7,6 +7,7 @@ import { CorruptStateError } from './corrupt-state-error.js';
 import { OrphanRemovalRefusedError } from './orphan-removal-refused-error.js';
 import { StateFileNotFoundError } from './state-file-not-found-error.js';
 import { storageLayout } from './storage-layout.js';
+import { errorMessage } from '../core/error-message.js';
 
 /** What a problem found by the audit is about. */
 export const AuditSubject = {
@@ -90,7 +91,7 @@ export async function verifyCheckpoints(options: CheckpointAuditOptions): Promis
   const report = (problem: AuditProblem, error: unknown, exists: boolean): void => {
     if (error instanceof CorruptStateError) corrupt.push({ ...problem, problem: error.problem });
     else if (error instanceof StateFileNotFoundError || !exists) missing.push(problem);
-    else corrupt.push({ ...problem, problem: `unreadable: ${error instanceof Error ? error.message : String(error)}` });
+    else corrupt.push({ ...problem, problem: `unreadable: ${errorMessage(error)}` });
   };
 
   const listed = new Map((await storage.listFiles(jobId)).map((file) => [file.path, file.size]));
@@ -203,7 +204,7 @@ export async function removeOrphans(report: CheckpointAuditReport, storage: Chec
       await storage.deleteFile(orphan.path);
       removed.push(orphan.path);
     } catch (error) {
-      failed.push({ path: orphan.path, problem: error instanceof Error ? error.message : String(error) });
+      failed.push({ path: orphan.path, problem: errorMessage(error) });
     }
   }
   return { removed, failed };

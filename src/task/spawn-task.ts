@@ -7,12 +7,11 @@ import type { KeyedStateHandle, TaskStateSnapshot } from '../state/state-handles
 import type { CheckpointedOperator, OperatorFactory } from './checkpointed-operator.js';
 import { reporterOf, type TaskDeploymentContext, type TaskSpec } from './task-deployment.js';
 import type { TaskMessage } from './task-message.js';
+import { errorMessage } from '../core/error-message.js';
 
 interface HarnessState<S extends JsonValue, M> {
   readonly operator: CheckpointedOperator<S, M>;
 }
-
-const errorMessage = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
 function copyJson<S extends JsonValue>(value: S, taskId: string): S {
   if (value === null || typeof value !== 'object') return value;
