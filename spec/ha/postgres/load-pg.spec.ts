@@ -1,0 +1,17 @@
+import { expect } from 'chai';
+import { loadPg } from '../../../src/ha/postgres/load-pg.js';
+import { createSpecSchema } from '../../support/postgres-schema.js';
+
+describe('loadPg and the PostgreSQL spec schema', () => {
+  it('loads pg and reaches the test server inside a schema of its own', async () => {
+    const pg = await loadPg();
+    expect(pg.Pool).to.be.a('function');
+    const spec = await createSpecSchema('loadpg');
+    try {
+      const { rows } = await spec.pool.query<{ schema: string }>('SELECT current_schema() AS schema');
+      expect(rows[0]?.schema).to.equal(spec.schema);
+    } finally {
+      await spec.drop();
+    }
+  });
+});
