@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { dispatch, query, start, stop, type Ref } from 'nact';
 import { ManualClock } from '../../src/actor/manual-clock.js';
-import { ask, type TypedRef } from '../../src/actor/typed-ref.js';
+import { ask, tell, type TypedRef } from '../../src/actor/typed-ref.js';
 import type { CheckpointCoordinatorRef } from '../../src/coordinator/checkpoint-coordinator.js';
 import type { CheckpointStats } from '../../src/coordinator/checkpoint-stats.js';
 import { spawnCheckpointCoordinator } from '../../src/coordinator/spawn-checkpoint-coordinator.js';
@@ -134,5 +134,47 @@ describe('spawnTask (the task harness)', () => {
     const outcome = await ask(coordinator, { type: 'TriggerCheckpointNow' });
     shared.items.push(2);
     expect(outcome.status === 'completed' && outcome.checkpoint.taskStates['list' as never]).to.deep.equal({ operatorState: { kind: 'inline', value: { items: [1] } }, keyedState: [] });
+  });
+
+  describe('a snapshot value that is not JSON', () => {
+    const cyclic: Record<string, unknown> = { name: 'loop' };
+    cyclic.self = cyclic;
+    const cases: ReadonlyArray<readonly [string, () => unknown, string]> = [
+      ['a function', () => () => 1, '$ is a function'],
+      ['a nested symbol', () => ({ a: { b: [1, Symbol('x')] } }), '$.a.b[1] is a symbol'],
+      ['a bigint', () => ({ total: 10n }), '$.total is a bigint'],
+      ['NaN', () => ({ average: Number.NaN }), '$.average is NaN'],
+      ['Infinity', () => [Number.POSITIVE_INFINITY], '$[0] is Infinity'],
+      ['a Map', () => ({ index: new Map([['k', 1]]) }), '$.index is a Map'],
+      ['a Date', () => ({ at: new Date(0) }), '$.at is a Date'],
+      ['undefined in an array', () => [1, undefined], '$[1] is undefined'],
+      ['a cycle', () => cyclic, '$.self is a cycle back to $'],
+    ];
+    for (const [what, value, path] of cases) {
+      it(`is declined by the task, naming the path of the bad value (${what}), and checkpointing goes on`, async () => {
+        let bad = true;
+        coordinator = spawnCheckpointCoordinator(system, {
+          jobId: 'not-json', interval: 1000, startScheduler: false, clock: new ManualClock(), tolerableFailures: 5,
+          tasks: [operatorTask(system, 'odd', () => ({ snapshotState: () => (bad ? value() : 1) as never, restoreState: () => undefined }))],
+        });
+        const outcome = await ask(coordinator, { type: 'TriggerCheckpointNow' });
+        expect(outcome).to.deep.include({ status: 'failed', checkpointId: 1, reason: 'declined' });
+        expect(outcome.status === 'failed' && outcome.message).to.equal(`task odd declined checkpoint 1: snapshotState returned a value that is not JSON: ${path}`);
+        bad = false;
+        expect((await ask(coordinator, { type: 'TriggerCheckpointNow' })).status).to.equal('completed');
+      });
+    }
+  });
+
+  it('keeps its state when it receives a message it does not understand', async () => {
+    spawnJob(['a']);
+    deliver(await taskRef('a'), { kind: 'add', amount: 4 });
+    tell(await taskRef('a') as unknown as TypedRef<unknown>, { type: 'Gibberish' });
+    tell(await taskRef('a') as unknown as TypedRef<unknown>, 42);
+    expect(await read('a')).to.equal(4);
+    deliver(await taskRef('a'), { kind: 'add', amount: 1 });
+    expect(await read('a')).to.equal(5);
+    const stats = await ask(coordinator, { type: 'GetCheckpointStats' });
+    expect(stats.counts.taskRestarts).to.equal(0);
   });
 });

@@ -8,18 +8,18 @@ import type { CheckpointedOperator, OperatorFactory } from './checkpointed-opera
 import { reporterOf, type TaskDeploymentContext, type TaskSpec } from './task-deployment.js';
 import type { TaskMessage } from './task-message.js';
 import { errorMessage } from '../core/error-message.js';
+import { findJsonProblem } from '../core/json-problem.js';
 
 interface HarnessState<S extends JsonValue, M> {
   readonly operator: CheckpointedOperator<S, M>;
 }
 
-function copyJson<S extends JsonValue>(value: S, taskId: string): S {
+/** A copy of the snapshotted value. @throws Error naming the path of the first value JSON would not keep as it is. */
+function copyJson<S extends JsonValue>(value: S): S {
+  const problem = findJsonProblem(value);
+  if (problem !== null) throw new Error(`snapshotState returned a value that is not JSON: ${problem}`);
   if (value === null || typeof value !== 'object') return value;
-  try {
-    return JSON.parse(JSON.stringify(value)) as S;
-  } catch (error) {
-    throw new Error(`task ${taskId}: snapshotState returned a value that is not JSON (${errorMessage(error)})`);
-  }
+  return JSON.parse(JSON.stringify(value)) as S;
 }
 
 function operatorValueOf<S extends JsonValue>(state: TaskStateSnapshot, taskId: string): S | null {
@@ -38,15 +38,15 @@ function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
   return typeof value === 'object' && value !== null && typeof (value as { readonly then?: unknown }).then === 'function';
 }
 
-function snapshotOf<S extends JsonValue>(value: S | undefined, keyedState: readonly KeyedStateHandle[], taskId: string): TaskStateSnapshot {
-  return { operatorState: value === undefined ? null : { kind: 'inline', value: copyJson(value, taskId) }, keyedState };
+function snapshotOf<S extends JsonValue>(value: S | undefined, keyedState: readonly KeyedStateHandle[]): TaskStateSnapshot {
+  return { operatorState: value === undefined ? null : { kind: 'inline', value: copyJson(value) }, keyedState };
 }
 
 function withKeyedState<S extends JsonValue, M>(operator: CheckpointedOperator<S, M>, message: TriggerCheckpoint, value: S): TaskStateSnapshot | Promise<TaskStateSnapshot> {
-  if (operator.snapshotKeyedState === undefined) return snapshotOf(value, NO_KEYED_STATE, message.taskId);
+  if (operator.snapshotKeyedState === undefined) return snapshotOf(value, NO_KEYED_STATE);
   const keyedState = operator.snapshotKeyedState(message.checkpointId);
-  if (isPromiseLike(keyedState)) return Promise.resolve(keyedState).then((resolved) => snapshotOf(value, resolved, message.taskId));
-  return snapshotOf(value, keyedState, message.taskId);
+  if (isPromiseLike(keyedState)) return Promise.resolve(keyedState).then((resolved) => snapshotOf(value, resolved));
+  return snapshotOf(value, keyedState);
 }
 
 /**
@@ -123,6 +123,8 @@ export function spawnTask<S extends JsonValue, M>(
   // Not an async function: nact awaits whatever it returns, and operators whose hooks are synchronous (most) then
   // cost no promise chain per message. A hook that throws synchronously crashes the task exactly as a rejection does.
   const handler = (state: HarnessState<S, M>, message: TaskMessage<M>): HarnessState<S, M> | Promise<HarnessState<S, M>> => {
+    // A message the task does not understand (not even an object) leaves it as it was.
+    if (typeof message !== 'object' || message === null) return state;
     const { operator } = state;
     switch (message.type) {
       case 'Deliver':
@@ -157,6 +159,8 @@ export function spawnTask<S extends JsonValue, M>(
         return isForThisAttempt(message) ? after(operator.notifyCheckpointAborted?.(message.checkpointId), state) : state;
       case 'RestoreState':
         return isForThisAttempt(message) ? restore(operator, message).then(() => state) : state;
+      default:
+        return state;
     }
   };
 
