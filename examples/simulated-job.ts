@@ -117,6 +117,7 @@ async function main(): Promise<number> {
     interval: 200,
     timeout: 5_000,
     tolerableFailures: 3,
+    restartStrategy: { kind: 'exponential-delay', initialBackoff: 100, maxBackoff: 2_000 },
     ...checkpointing,
     tasks: Array.from({ length: TASKS }, (_, index) => operatorTask(system, `counter-${index}`, countingOperator(storage))),
     onEvent(event) {

@@ -1,7 +1,7 @@
 // nact-checkpoint: the public API. Everything a user needs is exported from here.
 
 // Actors, refs and time
-export { ask, tell, typedRef, AskTimeoutError, type TypedRef, type RequestBody } from './actor/typed-ref.js';
+export { ask, tell, typedRef, isActorRef, setAskTimeouts, AskTimeoutError, DEFAULT_ASK_TIMEOUT_MS, type TypedRef, type RequestBody } from './actor/typed-ref.js';
 export { systemClock, type Clock, type Cancellable } from './actor/clock.js';
 export { ManualClock } from './actor/manual-clock.js';
 
@@ -9,6 +9,8 @@ export { ManualClock } from './actor/manual-clock.js';
 export { asAttemptId, asCheckpointId, asJobId, asTaskId, type AttemptId, type CheckpointId, type JobId, type TaskId } from './core/ids.js';
 export { JobStatus, isGloballyTerminal } from './core/job-status.js';
 export type { JsonValue } from './core/json.js';
+export { findJsonProblem } from './core/json-problem.js';
+export { MAX_TIMER_DELAY_MS } from './core/timer-limits.js';
 export { InvalidOptionError } from './core/invalid-option-error.js';
 
 // Protocol
@@ -26,10 +28,14 @@ export { spawnCheckpointCoordinator } from './coordinator/spawn-checkpoint-coord
 export type { CheckpointCoordinatorRef } from './coordinator/checkpoint-coordinator.js';
 export type { CoordinatorMessage } from './coordinator/coordinator-message.js';
 export { validateCoordinatorOptions, type CheckpointCoordinatorOptions, type CoordinatorSettings } from './coordinator/coordinator-options.js';
-export type { CheckpointStats } from './coordinator/checkpoint-stats.js';
-export type { CheckpointOutcome, RestoreOutcome } from './coordinator/checkpoint-outcome.js';
+export { DEFAULT_RESTART_STRATEGY, RestartBackoff, validateRestartStrategy, type RestartStrategy, type RestartStrategyOption, type RestartDecision } from './coordinator/restart-strategy.js';
+export { describeMalformedMessage } from './protocol/message-validation.js';
+export { describeMalformedTaskState } from './protocol/task-state-validation.js';
+export type { CheckpointStats } from './protocol/checkpoint-stats.js';
+export type { CheckpointOutcome, RestoreOutcome } from './protocol/checkpoint-outcome.js';
 export type { CoordinatorEvent } from './coordinator/coordinator-event.js';
-export { inMemoryStateCleaner, type CheckpointStateCleaner } from './coordinator/checkpoint-state-cleaner.js';
+export { inMemoryStateCleaner, type CheckpointStateCleaner, type DiscardCauseOfStore } from './coordinator/checkpoint-state-cleaner.js';
+export type { DiscardRefusal } from './coordinator/checkpoint-cleaner.js';
 export { DefaultCheckpointStateCleaner } from './coordinator/default-checkpoint-state-cleaner.js';
 export { prepareCheckpointing, type CheckpointingSetup, type CheckpointingSetupOptions } from './coordinator/prepare-checkpointing.js';
 
@@ -47,11 +53,12 @@ export { CheckpointStoreShutDownError } from './checkpoint/checkpoint-store-shut
 export { CheckpointIDCounterShutdownError, type CheckpointIDCounter } from './checkpoint/checkpoint-id-counter.js';
 export { StandaloneCheckpointIDCounter } from './checkpoint/standalone-checkpoint-id-counter.js';
 export { FileSystemCheckpointIDCounter, CHECKPOINT_ID_COUNTER_FORMAT_VERSION } from './checkpoint/filesystem-checkpoint-id-counter.js';
+export { encodeIdCounter, decodeIdCounter } from './storage/checkpoint-id-counter-file.js';
 
 // Tasks
 export { spawnTask, operatorTask, deliver } from './task/spawn-task.js';
 export type { CheckpointedOperator, OperatorFactory, TaskContext } from './task/checkpointed-operator.js';
-export type { TaskDeployer, TaskDeploymentContext, TaskSpec } from './task/task-deployment.js';
+export type { TaskDeployer, TaskDeploymentContext, TaskSpec } from './protocol/task-deployment.js';
 export type { Deliver, TaskMessage } from './task/task-message.js';
 
 // State handles, shared state, keyed state

@@ -38,6 +38,8 @@ const coordinator = spawnCheckpointCoordinator(system, {
   interval: 50,
   timeout: 5_000,
   storage: new FileSystemCheckpointStorage(BASE),
+  // Flink's default restart strategy with a short backoff, so the demo's injected failures cost little time.
+  restartStrategy: { kind: 'exponential-delay', initialBackoff: 20, maxBackoff: 200 },
   ...job.coordinatorOptions((event) => {
     switch (event.type) {
       case 'checkpoint-completed': {

@@ -5,6 +5,7 @@ import { StandaloneCompletedCheckpointStore } from '../../src/checkpoint/standal
 import { asCheckpointId, asJobId, asTaskId } from '../../src/core/ids.js';
 import { JobStatus } from '../../src/core/job-status.js';
 import type { TaskStateSnapshot } from '../../src/state/state-handles.js';
+import { aStateWithFiles } from '../support/checkpoint-fixtures.js';
 import { CoordinatorHarness } from '../support/coordinator-harness.js';
 import { FullDiskStore } from '../support/full-disk-store.js';
 import { RecordingStateCleaner } from '../support/recording-state-cleaner.js';
@@ -71,7 +72,7 @@ describe('CheckpointCoordinator', () => {
     });
 
     it('refuses a trigger while a task is not running, and nothing becomes pending', async () => {
-      await h.spawn({ startScheduler: false, restartDelay: 1000 });
+      await h.spawn({ startScheduler: false, restartStrategy: { kind: 'fixed-delay', attempts: Number.POSITIVE_INFINITY, delay: 1000 } });
       failTask('sink');
       await h.settle();
       const outcome = await h.triggerNow();
@@ -166,42 +167,47 @@ describe('CheckpointCoordinator', () => {
       h.tasks.answer('sink', 'stay-silent');
       const outcome = h.triggerNow();
       await h.settle();
-      acknowledge('source', 1, inline('second copy'));
+      acknowledge('source', 1, aStateWithFiles('source-copy', 1));
       let stats = await h.settle();
       expect(stats.counts.duplicateAcknowledgements).to.equal(1);
       expect(stats.counts.inProgress).to.equal(1);
       acknowledge('sink', 1);
       const completed = await outcome;
       expect(completed.status === 'completed' && completed.checkpoint.taskStates[asTaskId('source')]).to.deep.equal(inline('source@1'));
-      acknowledge('sink', 1, inline('late duplicate'));
+      acknowledge('sink', 1, aStateWithFiles('sink-copy', 1));
       stats = await h.settle();
       expect(stats.counts.duplicateAcknowledgements).to.equal(2);
-      expect(cleaner.discardedPrivate).to.deep.equal([]);
+      expect(cleaner.discardedFiles).to.deep.equal([]);
     });
 
-    it('discards the state of an acknowledgement from an unknown attempt', async () => {
+    it('discards the state of an acknowledgement from an unknown attempt once its checkpoint has settled', async () => {
       const cleaner = new RecordingStateCleaner();
       await h.spawn({ startScheduler: false, stateCleaner: cleaner });
       h.tasks.answer('sink', 'stay-silent');
       void h.triggerNow();
       await h.settle();
-      acknowledge('sink', 1, inline('stale attempt'), { attemptId: 'an-old-attempt' });
+      acknowledge('sink', 1, aStateWithFiles('stale', 1), { attemptId: 'an-old-attempt' });
       const stats = await h.settle();
-      expect(cleaner.discardedValues()).to.deep.equal(['stale attempt']);
       expect(stats.counts.discardedAcknowledgements).to.equal(1);
       expect(stats.counts.inProgress).to.equal(1);
+      expect(cleaner.discardedFiles, 'while checkpoint 1, whose directory the files lie in, is in flight').to.deep.equal([]);
+      acknowledge('sink', 1);
+      await h.settle();
+      expect(cleaner.discardedFiles).to.deep.equal(['job-1/chk-1/stale-operator', 'job-1/shared/stale-1']);
     });
 
     it('discards the state of an acknowledgement that arrives after its checkpoint was aborted', async () => {
       const cleaner = new RecordingStateCleaner();
       await h.spawn({ startScheduler: false, stateCleaner: cleaner, timeout: 500, tolerableFailures: 5 });
+      h.tasks.acknowledgeWith('source', (id) => aStateWithFiles('source', id));
       h.tasks.answer('sink', 'stay-silent');
       void h.triggerNow();
       await h.settle();
       await h.advance(500);
-      acknowledge('sink', 1, inline('too late'));
+      acknowledge('sink', 1, aStateWithFiles('sink', 1));
       await h.settle();
-      expect(cleaner.discardedValues()).to.deep.equal(['source@1', 'too late']);
+      expect(cleaner.abortedDirectories).to.deep.equal([1]);
+      expect(cleaner.discardedFiles).to.deep.equal(['job-1/shared/source-1', 'job-1/chk-1/sink-operator', 'job-1/shared/sink-1']);
     });
 
     it('ignores messages of another job and leaves their state untouched', async () => {
@@ -210,13 +216,13 @@ describe('CheckpointCoordinator', () => {
       h.tasks.answer('sink', 'stay-silent');
       void h.triggerNow();
       await h.settle();
-      acknowledge('sink', 1, inline('other job'), { jobId: asJobId('job-2') });
+      acknowledge('sink', 1, aStateWithFiles('sink', 1, 'job-2'), { jobId: asJobId('job-2') });
       failTaskOfOtherJob('sink');
       const stats = await h.settle();
       expect(stats.counts.foreignMessages).to.equal(2);
       expect(stats.counts.inProgress).to.equal(1);
       expect(stats.counts.taskRestarts).to.equal(0);
-      expect(cleaner.discardedPrivate).to.deep.equal([]);
+      expect(cleaner.discardedFiles).to.deep.equal([]);
     });
   });
 
@@ -232,7 +238,7 @@ describe('CheckpointCoordinator', () => {
       await h.advance(600);
       const outcome = await first;
       expect(outcome).to.deep.include({ status: 'failed', checkpointId: 1, reason: CheckpointFailureReason.EXPIRED });
-      expect(outcome.status === 'failed' && outcome.message).to.equal('checkpoint 1 expired after 1000 ms with 1 of 2 tasks acknowledged');
+      expect(outcome.status === 'failed' && outcome.message).to.equal('checkpoint 1 expired after 1000 ms with 1 of 2 tasks acknowledged; not acknowledged: sink');
       expect(h.tasks.of('sink')).to.deep.equal(['Trigger(1)', 'Trigger(2)', 'Aborted(1)']);
       const stats = await h.stats();
       expect(stats.counts.inProgress).to.equal(1);
@@ -255,27 +261,28 @@ describe('CheckpointCoordinator', () => {
     it('discards the state collected by an aborted checkpoint', async () => {
       const cleaner = new RecordingStateCleaner();
       await h.spawn({ startScheduler: false, stateCleaner: cleaner, tolerableFailures: 5 });
+      h.tasks.acknowledgeWith('source', (id) => aStateWithFiles('source', id));
       h.tasks.answer('sink', 'decline');
       await h.triggerNow();
-      expect(cleaner.discardedValues()).to.deep.equal(['source@1']);
-      expect(cleaner.sharedDiscardedValues()).to.deep.equal(['source@1']);
-      expect(cleaner.abortedDirectories).to.deep.equal([1]);
+      expect(cleaner.abortedDirectories, 'the private files, in the directory of the aborted checkpoint').to.deep.equal([1]);
+      expect(cleaner.discardedFiles).to.deep.equal(['job-1/shared/source-1']);
     });
 
     it('keeps the shared files of an aborted checkpoint until the checkpoints in flight beside it have settled', async () => {
       const cleaner = new RecordingStateCleaner();
       await h.spawn({ startScheduler: false, stateCleaner: cleaner, maxConcurrent: 2, tolerableFailures: 5 });
+      h.tasks.acknowledgeWith('source', (id) => aStateWithFiles('source', id));
       h.tasks.answer('sink', 'stay-silent');
       void h.triggerNow();
       void h.triggerNow();
       await h.settle();
       decline('sink', 1);
       await h.settle();
-      expect(cleaner.discardedValues()).to.deep.equal(['source@1']);
-      expect(cleaner.sharedDiscardedValues()).to.deep.equal([]);
+      expect(cleaner.abortedDirectories).to.deep.equal([1]);
+      expect(cleaner.discardedSharedFiles()).to.deep.equal([]);
       acknowledge('sink', 2);
       await h.settle();
-      expect(cleaner.sharedDiscardedValues()).to.deep.equal(['source@1']);
+      expect(cleaner.discardedSharedFiles()).to.deep.equal(['job-1/shared/source-1']);
     });
   });
 
@@ -283,6 +290,7 @@ describe('CheckpointCoordinator', () => {
     it('waits for checkpoints triggered before the uploading checkpoint was aborted, which may carry the same upload', async () => {
       const cleaner = new RecordingStateCleaner();
       await h.spawn({ startScheduler: false, stateCleaner: cleaner, maxConcurrent: 3, tolerableFailures: 5 });
+      h.tasks.acknowledgeWith('source', (id) => aStateWithFiles('source', id));
       h.tasks.answer('sink', 'stay-silent');
       void h.triggerNow();
       void h.triggerNow();
@@ -293,10 +301,10 @@ describe('CheckpointCoordinator', () => {
       await h.settle();
       decline('sink', 1);
       await h.settle();
-      expect(cleaner.sharedDiscardedValues()).to.deep.equal([]);
+      expect(cleaner.discardedSharedFiles()).to.deep.equal([]);
       acknowledge('sink', 3);
       await h.settle();
-      expect(cleaner.sharedDiscardedValues()).to.deep.equal(['source@2', 'source@1']);
+      expect(cleaner.discardedSharedFiles()).to.deep.equal(['job-1/shared/source-2', 'job-1/shared/source-1']);
     });
   });
 
@@ -310,8 +318,8 @@ describe('CheckpointCoordinator', () => {
       await h.triggerNow();
       const stats = await h.settle();
       expect(stats.counts.jobFailures).to.equal(1);
-      expect(h.events.find((event) => event.type === 'job-failed')).to.deep.include({
-        message: '2 checkpoint failures in a row exceed tolerableFailures (1); last: task sink declined checkpoint 3: not ready',
+      expect(h.events.find((event) => event.type === 'restart-scheduled')).to.deep.include({
+        cause: '2 checkpoint failures in a row exceed tolerableFailures (1); last: task sink declined checkpoint 3: not ready',
       });
       expect(h.tasks.of('source').slice(-1)).to.deep.equal(['Restore(1)']);
       expect(stats.latestRestore?.checkpointId).to.equal(1);
@@ -401,14 +409,50 @@ describe('CheckpointCoordinator', () => {
       expect(store.getAllCheckpoints().map((checkpoint) => checkpoint.checkpointId)).to.deep.equal([3, 4]);
     });
 
+    it('keeps, and reports, the files of a checkpoint the store refuses because it retains another with the same id', async () => {
+      const cleaner = new RecordingStateCleaner();
+      const store = new StandaloneCompletedCheckpointStore({ maxRetained: 2 });
+      const stuckCounter = { getAndIncrement: async () => asCheckpointId(1), get: async () => asCheckpointId(1), setCount: async () => undefined, shutdown: async () => undefined };
+      await h.spawn({ startScheduler: false, store, stateCleaner: cleaner, idCounter: stuckCounter, tolerableFailures: 5 });
+      h.tasks.acknowledgeWith('source', (id) => aStateWithFiles('source', id));
+      expect((await h.triggerNow()).status).to.equal('completed');
+      const outcome = await h.triggerNow();
+      expect(outcome).to.deep.include({ status: 'failed', checkpointId: 1, reason: CheckpointFailureReason.IO_FAILURE });
+      await h.settle();
+      expect([cleaner.discardedFiles, cleaner.abortedDirectories, cleaner.released]).to.deep.equal([[], [], []]);
+      expect(h.events.find((event) => event.type === 'state-discard-refused')).to.deep.equal({
+        type: 'state-discard-refused', checkpointId: 1,
+        refused: ['job-1/chk-1/source-operator', 'job-1/shared/source-1'].map((path) => ({ path, reason: 'the store retains another checkpoint 1' })),
+      });
+      expect((await h.stats()).counts.refusedDiscards).to.equal(2);
+    });
+
+    it('keeps, and reports, the private files of a retained checkpoint that an acknowledgement from a stale attempt names', async () => {
+      const cleaner = new RecordingStateCleaner();
+      await h.spawn({ startScheduler: false, stateCleaner: cleaner });
+      h.tasks.acknowledgeWith('source', (id) => aStateWithFiles('source', id));
+      h.tasks.answer('sink', 'stay-silent');
+      const outcome = h.triggerNow();
+      await h.settle();
+      acknowledge('source', 1, aStateWithFiles('source', 1), { attemptId: 'a-stale-attempt' });
+      await h.settle();
+      acknowledge('sink', 1);
+      expect((await outcome).status).to.equal('completed');
+      await h.settle();
+      expect(cleaner.discardedFiles).to.deep.equal([]);
+      expect(h.events.find((event) => event.type === 'state-discard-refused')).to.deep.equal({
+        type: 'state-discard-refused', checkpointId: 1, refused: [{ path: 'job-1/chk-1/source-operator', reason: 'retained checkpoint 1 references it' }],
+      });
+    });
+
     it('reports a finalize failure as a counted failure and keeps the previous checkpoints', async () => {
       const store = new FullDiskStore({ maxRetained: 2 });
       await h.spawn({ startScheduler: false, store, tolerableFailures: 5 });
       await h.triggerNow();
       store.full = true;
       const outcome = await h.triggerNow();
-      expect(outcome).to.deep.include({ status: 'failed', checkpointId: 2, reason: CheckpointFailureReason.FINALIZE_FAILURE });
-      expect(outcome.status === 'failed' && outcome.message).to.match(/^checkpoint 2 could not be finalized: adding checkpoint 2 to the completed checkpoint store failed: no space left on device/);
+      expect(outcome).to.deep.include({ status: 'failed', checkpointId: 2, reason: CheckpointFailureReason.IO_FAILURE });
+      expect(outcome.status === 'failed' && outcome.message).to.equal('checkpoint 2 could not be finalized: adding it to the completed checkpoint store failed: no space left on device');
       expect(store.getAllCheckpoints().map((checkpoint) => checkpoint.checkpointId)).to.deep.equal([1]);
       await h.settle();
       expect(h.tasks.of('source').slice(-1)).to.deep.equal(['Aborted(2)']);
@@ -482,13 +526,19 @@ describe('CheckpointCoordinator', () => {
     });
 
     it('fails the restore when the checkpoint holds state for a task that no longer exists, unless allowNonRestoredState is set', async () => {
-      const store = new StandaloneCompletedCheckpointStore({ maxRetained: 1 });
       const first = new CoordinatorHarness();
-      await first.spawn({ startScheduler: false, store, taskIds: ['source', 'sink', 'ghost'] });
-      await first.triggerNow();
+      await first.spawn({ startScheduler: false, taskIds: ['source', 'sink', 'ghost'] });
+      const outcome = await first.triggerNow();
       first.dispose();
+      if (outcome.status !== 'completed') throw new Error(outcome.message);
+      /** A store recovered with the checkpoint, as a new coordinator's would be. */
+      const recoveredStore = async (): Promise<StandaloneCompletedCheckpointStore> => {
+        const store = new StandaloneCompletedCheckpointStore({ maxRetained: 1 });
+        await store.addCheckpointAndSubsumeOldestOne(outcome.checkpoint);
+        return store;
+      };
 
-      await h.spawn({ startScheduler: false, store });
+      await h.spawn({ startScheduler: false, store: await recoveredStore() });
       expect(h.events.find((event) => event.type === 'restore-failed')).to.deep.equal({
         type: 'restore-failed',
         message: 'restore of job job-1 failed: checkpoint 1 holds state for task(s) ghost that no longer exist; set allowNonRestoredState to restore without it',
@@ -496,7 +546,7 @@ describe('CheckpointCoordinator', () => {
 
       const lenient = new CoordinatorHarness();
       try {
-        await lenient.spawn({ startScheduler: false, store, allowNonRestoredState: true });
+        await lenient.spawn({ startScheduler: false, store: await recoveredStore(), allowNonRestoredState: true });
         expect(lenient.tasks.of('source')).to.deep.equal(['Restore(1)']);
         expect((await lenient.stats()).jobStatus).to.equal(JobStatus.RUNNING);
       } finally {
@@ -553,12 +603,15 @@ describe('CheckpointCoordinator', () => {
     it('fails the job, naming the task, when a task cannot be deployed, and leaves no task of it running', async () => {
       await h.spawn({
         startScheduler: false,
+        restartStrategy: { kind: 'none' },
         taskIds: ['source'],
         tasks: [h.tasks.task('source'), { taskId: 'broken', deploy: () => { throw new Error('no such operator'); } }],
       });
       const stats = await h.stats();
       expect(stats.jobStatus).to.equal(JobStatus.FAILED);
-      expect(h.events.find((event) => event.type === 'job-failed')).to.deep.equal({ type: 'job-failed', message: 'deploying task broken failed: no such operator' });
+      expect(h.events.find((event) => event.type === 'job-failed')).to.deep.equal({
+        type: 'job-failed', message: 'the restart strategy gave up: none allows no restart; last: deploying task broken failed: no such operator',
+      });
       expect((await ask(h.coordinator, { type: 'GetTasks' })).map((task) => task.running)).to.deep.equal([false, false]);
     });
 

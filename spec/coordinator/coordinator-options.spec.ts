@@ -19,7 +19,7 @@ describe('validateCoordinatorOptions', () => {
     expect(validateCoordinatorOptions(valid)).to.deep.include({
       jobId: 'job-1', interval: 100, initialDelay: 100, timeout: 600_000, minPause: 0, maxConcurrent: 1, tolerableFailures: 0,
       retained: 1, maxQueuedRequests: 1000, maxPendingDiscards: 1000, errorIfNoCheckpoint: false, allowNonRestoredState: false,
-      restartDelay: 0, retention: 'never-retain-after-termination', startScheduler: true, name: 'checkpoint-coordinator-job-1',
+      retention: 'never-retain-after-termination', startScheduler: true, name: 'checkpoint-coordinator-job-1',
     });
   });
 

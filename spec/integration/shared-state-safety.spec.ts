@@ -101,7 +101,7 @@ class Expectations {
     const events = job.events.slice(this.eventsSeen);
     this.eventsSeen = job.events.length;
     for (const event of events) {
-      if (event.type !== 'checkpoint-failed' || event.reason !== CheckpointFailureReason.FINALIZE_FAILURE) continue;
+      if (event.type !== 'checkpoint-failed' || event.reason !== CheckpointFailureReason.IO_FAILURE) continue;
       const savepoint = job.events.some((trigger) => trigger.type === 'checkpoint-triggered' && trigger.checkpointId === event.checkpointId && trigger.savepoint);
       if (!savepoint) expect(event.message, `${where}: checkpoint ${event.checkpointId} failed to finalize`).to.not.include('registering its shared state failed');
     }

@@ -8,6 +8,7 @@ import { AuditSubject, OrphanKind, removeOrphans, verifyCheckpoints } from '../.
 import type { CheckpointStorage } from '../../src/storage/checkpoint-storage.js';
 import { FileSystemCheckpointStorage } from '../../src/storage/filesystem-checkpoint-storage.js';
 import { InMemoryCheckpointStorage } from '../../src/storage/in-memory-checkpoint-storage.js';
+import { FileSystemCheckpointIDCounter } from '../../src/checkpoint/filesystem-checkpoint-id-counter.js';
 import { OrphanRemovalRefusedError } from '../../src/storage/orphan-removal-refused-error.js';
 import { aCheckpoint, A_JOB } from '../support/checkpoint-fixtures.js';
 import { storagesUnderTest, type StorageUnderTest } from '../support/storages-under-test.js';
@@ -78,14 +79,15 @@ for (const implementation of storagesUnderTest) {
         missing: [],
         corrupt: [],
         orphans: [],
+        noCheckpoints: false,
         ok: true,
       });
     });
 
-    it('passes a job with no checkpoints at all', async () => {
+    it('reports a job without any checkpoint as such, not as OK', async () => {
       const report = await verifyCheckpoints({ jobId: A_JOB, storage });
 
-      expect([report.ok, report.checkpointsChecked, report.filesChecked]).to.deep.equal([true, 0, 0]);
+      expect([report.ok, report.noCheckpoints, report.checkpointsChecked, report.filesChecked]).to.deep.equal([false, true, 0, 0]);
     });
 
     it('reports a deleted shared file as missing, with every checkpoint that references it', async () => {
@@ -211,7 +213,9 @@ for (const implementation of storagesUnderTest) {
 
       const removal = await removeOrphans(await verifyCheckpoints({ jobId: A_JOB, storage }), storage);
 
-      expect(removal).to.deep.equal({ removed: ['job-1/chk-4/op', 'job-1/shared/sst-aborted'], failed: [] });
+      // A directory the removal left empty goes too, where the storage has directories.
+      const emptied = implementation.name === 'FileSystemCheckpointStorage' ? ['job-1/chk-4'] : [];
+      expect(removal).to.deep.equal({ removed: ['job-1/chk-4/op', 'job-1/shared/sst-aborted', ...emptied], failed: [] });
       expect((await verifyCheckpoints({ jobId: A_JOB, storage })).ok).to.equal(true);
     });
 
@@ -274,7 +278,55 @@ describe('checkpoint audit on the filesystem', () => {
     const removal = await removeOrphans(report, storage);
 
     expect(report.orphans).to.deep.equal([{ path: 'job-1/chk-4/.tmp-9f3a-_metadata', size: 4, kind: OrphanKind.TEMPORARY }]);
-    expect(removal.removed).to.deep.equal(['job-1/chk-4/.tmp-9f3a-_metadata']);
+    expect(removal.removed).to.deep.equal(['job-1/chk-4/.tmp-9f3a-_metadata', 'job-1/chk-4']);
+    expect((await verifyCheckpoints({ jobId: A_JOB, storage })).ok).to.equal(true);
+  });
+
+  it('reports a corrupt id counter file as corrupt, naming it', async () => {
+    await aJobWithTwoCheckpoints(storage);
+    await writeFile(join(directory, 'job-1/checkpoint-id-counter'), '{"formatVersion":1,"next":4,"checksum":"forged"}');
+
+    const report = await verifyCheckpoints({ jobId: A_JOB, storage });
+
+    expect(report.ok).to.equal(false);
+    expect(report.corrupt).to.deep.equal([{
+      path: 'job-1/checkpoint-id-counter', subject: AuditSubject.ID_COUNTER, checkpointIds: [], problem: 'the checkpoint id counter failed its checksum',
+    }]);
+  });
+
+  it('reports an id counter that would hand out an id a retained checkpoint already has', async () => {
+    await aJobWithTwoCheckpoints(storage);
+    const counter = await FileSystemCheckpointIDCounter.open(directory, A_JOB);
+    await counter.setCount(3);
+
+    const report = await verifyCheckpoints({ jobId: A_JOB, storage });
+
+    expect(report.corrupt).to.deep.equal([{
+      path: 'job-1/checkpoint-id-counter', subject: AuditSubject.ID_COUNTER, checkpointIds: [3],
+      problem: 'the counter would hand out id 3 next, but retained checkpoint 3 already has it: ids would be reused',
+    }]);
+  });
+
+  it('passes an id counter above every retained checkpoint', async () => {
+    await aJobWithTwoCheckpoints(storage);
+    await (await FileSystemCheckpointIDCounter.open(directory, A_JOB)).setCount(4);
+
+    expect((await verifyCheckpoints({ jobId: A_JOB, storage })).ok).to.equal(true);
+  });
+
+  it('lists a temporary file left in the job directory and an empty chk directory as orphans, and removes them', async () => {
+    await aJobWithTwoCheckpoints(storage);
+    await writeFile(join(directory, 'job-1/.tmp-5d1e-checkpoint-id-counter'), '{"formatV');
+    await mkdir(join(directory, 'job-1/chk-9'), { recursive: true });
+
+    const report = await verifyCheckpoints({ jobId: A_JOB, storage });
+    const removal = await removeOrphans(report, storage);
+
+    expect(report.orphans).to.deep.equal([
+      { path: 'job-1/.tmp-5d1e-checkpoint-id-counter', size: 9, kind: OrphanKind.TEMPORARY },
+      { path: 'job-1/chk-9', size: 0, kind: OrphanKind.EMPTY_DIRECTORY },
+    ]);
+    expect(removal.removed).to.deep.equal(['job-1/.tmp-5d1e-checkpoint-id-counter', 'job-1/chk-9']);
     expect((await verifyCheckpoints({ jobId: A_JOB, storage })).ok).to.equal(true);
   });
 });

@@ -40,3 +40,22 @@ function build(id: number, type: CheckpointType, retention: CheckpointRetention,
     true,
   );
 }
+
+/**
+ * A task's state as an incremental backend acknowledges it: an operator-state file of its own under `chk-<id>/` and
+ * one shared file under `shared/` named `<taskId>-<id>`, so specs can see which files a discard removes.
+ */
+export function aStateWithFiles(taskId: string, checkpointId: number, jobId: string = A_JOB): TaskStateSnapshot {
+  return {
+    operatorState: { kind: 'file', path: `${jobId}/chk-${checkpointId}/${taskId}-operator`, size: 1, checksum: 'c' },
+    keyedState: [{
+      kind: 'incremental',
+      backendId: `${taskId}-backend`,
+      keyGroupRange: { start: 0, end: 0 },
+      checkpointId: asCheckpointId(checkpointId),
+      sharedState: [{ handleId: `${taskId}-${checkpointId}`, handle: { kind: 'file', path: `${jobId}/shared/${taskId}-${checkpointId}`, size: 1, checksum: 'c' } }],
+      privateState: [],
+      metaState: { kind: 'bytes', handleName: 'meta', data: '', size: 0 },
+    }],
+  };
+}

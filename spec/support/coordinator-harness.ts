@@ -2,8 +2,8 @@ import { start, stop, type Ref } from 'nact';
 import { ManualClock } from '../../src/actor/manual-clock.js';
 import { ask } from '../../src/actor/typed-ref.js';
 import type { CheckpointCoordinatorRef } from '../../src/coordinator/checkpoint-coordinator.js';
-import type { CheckpointOutcome, RestoreOutcome } from '../../src/coordinator/checkpoint-outcome.js';
-import type { CheckpointStats } from '../../src/coordinator/checkpoint-stats.js';
+import type { CheckpointOutcome, RestoreOutcome } from '../../src/protocol/checkpoint-outcome.js';
+import type { CheckpointStats } from '../../src/protocol/checkpoint-stats.js';
 import type { CoordinatorEvent } from '../../src/coordinator/coordinator-event.js';
 import type { CheckpointCoordinatorOptions } from '../../src/coordinator/coordinator-options.js';
 import { spawnCheckpointCoordinator } from '../../src/coordinator/spawn-checkpoint-coordinator.js';
@@ -28,6 +28,8 @@ export class CoordinatorHarness {
       clock: this.clock,
       tasks: taskIds.map((id) => this.tasks.task(id)),
       onEvent: (event) => this.events.push(event),
+      // Restarts at once, without limit, unless a spec says otherwise: most specs are not about restart strategies.
+      restartStrategy: { kind: 'fixed-delay', attempts: Number.POSITIVE_INFINITY, delay: 0 },
       ...rest,
     });
     await this.settle();

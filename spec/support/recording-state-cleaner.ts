@@ -3,34 +3,49 @@ import type { CompletedCheckpoint } from '../../src/checkpoint/completed-checkpo
 import type { DiscardCause } from '../../src/checkpoint/completed-checkpoint-store.js';
 import type { TaskStateSnapshot } from '../../src/state/state-handles.js';
 
-/** A state cleaner that deletes nothing and records what it was asked to discard. */
+function sharedPathsOf(checkpoint: CompletedCheckpoint): string[] {
+  return Object.values<TaskStateSnapshot>(checkpoint.taskStates).flatMap((state) => state.keyedState.flatMap((keyed) => (
+    keyed.kind === 'incremental' ? keyed.sharedState.flatMap(({ handle }) => (handle.kind === 'file' ? [handle.path] : [])) : []
+  )));
+}
+
+/** A state cleaner that deletes nothing and records, in order, every file and directory it was asked to delete. */
 export class RecordingStateCleaner implements CheckpointStateCleaner {
-  readonly discardedPrivate: TaskStateSnapshot[] = [];
-  readonly discardedShared: TaskStateSnapshot[] = [];
+  readonly discardedFiles: string[] = [];
   readonly abortedDirectories: number[] = [];
   readonly discardedCompleted: { checkpointId: number; cause: DiscardCause }[] = [];
   readonly registered: number[] = [];
+  readonly released: number[] = [];
   readonly recovered: number[] = [];
+  /** Shared files registered checkpoints reference. */
+  readonly referenced = new Set<string>();
   backlog = 0;
 
   registerCompleted(checkpoint: CompletedCheckpoint): CompletedCheckpoint {
     this.registered.push(checkpoint.checkpointId);
+    for (const path of sharedPathsOf(checkpoint)) this.referenced.add(path);
     return checkpoint;
   }
 
   registerRecovered(checkpoints: readonly CompletedCheckpoint[]): void {
     this.recovered.push(...checkpoints.map((checkpoint) => checkpoint.checkpointId));
+    for (const checkpoint of checkpoints) for (const path of sharedPathsOf(checkpoint)) this.referenced.add(path);
   }
 
-  discardPrivateState(states: readonly TaskStateSnapshot[]): void {
-    this.discardedPrivate.push(...states);
+  releaseRegistrations(checkpoint: CompletedCheckpoint): void {
+    this.released.push(checkpoint.checkpointId);
+    for (const path of sharedPathsOf(checkpoint)) this.referenced.delete(path);
   }
 
-  discardUnreferencedSharedState(states: readonly TaskStateSnapshot[]): void {
-    this.discardedShared.push(...states);
+  isSharedFileReferenced(path: string): boolean {
+    return this.referenced.has(path);
   }
 
-  discardAbortedCheckpoint(_jobId: string, checkpointId: number): void {
+  discardFile(path: string): void {
+    this.discardedFiles.push(path);
+  }
+
+  discardCheckpointDirectory(_jobId: string, checkpointId: number): void {
     this.abortedDirectories.push(checkpointId);
   }
 
@@ -42,13 +57,8 @@ export class RecordingStateCleaner implements CheckpointStateCleaner {
     return this.backlog;
   }
 
-  /** Values of the inline operator states whose private state was discarded, in order. */
-  discardedValues(): unknown[] {
-    return this.discardedPrivate.map((state) => (state.operatorState?.kind === 'inline' ? state.operatorState.value : null));
-  }
-
-  /** Values of the inline operator states whose shared state was discarded, in order. */
-  sharedDiscardedValues(): unknown[] {
-    return this.discardedShared.map((state) => (state.operatorState?.kind === 'inline' ? state.operatorState.value : null));
+  /** The shared files (under `shared/`) it was asked to delete, in order. */
+  discardedSharedFiles(): string[] {
+    return this.discardedFiles.filter((path) => path.includes('/shared/'));
   }
 }

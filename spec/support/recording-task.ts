@@ -2,7 +2,7 @@ import { spawn, type Ref } from 'nact';
 import { ask, tell, typedRef, type TypedRef } from '../../src/actor/typed-ref.js';
 import type { CoordinatorToTaskMessage } from '../../src/protocol/task-protocol.js';
 import type { TaskStateSnapshot } from '../../src/state/state-handles.js';
-import type { TaskDeploymentContext, TaskSpec } from '../../src/task/task-deployment.js';
+import type { TaskDeploymentContext, TaskSpec } from '../../src/protocol/task-deployment.js';
 
 /** How a recording task answers a trigger. */
 export type TriggerBehaviour = 'acknowledge' | 'stay-silent' | 'decline';

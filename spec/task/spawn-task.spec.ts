@@ -3,7 +3,7 @@ import { dispatch, query, start, stop, type Ref } from 'nact';
 import { ManualClock } from '../../src/actor/manual-clock.js';
 import { ask, tell, type TypedRef } from '../../src/actor/typed-ref.js';
 import type { CheckpointCoordinatorRef } from '../../src/coordinator/checkpoint-coordinator.js';
-import type { CheckpointStats } from '../../src/coordinator/checkpoint-stats.js';
+import type { CheckpointStats } from '../../src/protocol/checkpoint-stats.js';
 import { spawnCheckpointCoordinator } from '../../src/coordinator/spawn-checkpoint-coordinator.js';
 import type { CheckpointId } from '../../src/core/ids.js';
 import { deliver, operatorTask } from '../../src/task/spawn-task.js';
@@ -55,6 +55,7 @@ describe('spawnTask (the task harness)', () => {
       startScheduler: false,
       clock: new ManualClock(),
       tolerableFailures: 10,
+      restartStrategy: { kind: 'fixed-delay', attempts: Number.POSITIVE_INFINITY, delay: 0 },
       tasks: taskIds.map((id) => operatorTask(system, id, counter(id, options.failingSnapshot === id))),
     });
   }

@@ -15,12 +15,15 @@ export interface Clock {
   schedule(delayMs: number, callback: () => void): Cancellable;
 }
 
-/** The real clock: `Date.now` and `setTimeout`. Timers do not keep the process alive on their own. */
+/**
+ * The real clock: `Date.now` and `setTimeout`. A scheduled timer keeps the process alive until it fires or is
+ * cancelled, as work the engine waits for must: a running checkpoint scheduler, a deletion to retry. Shutting a
+ * coordinator down (or stopping its actor system) cancels its timers.
+ */
 export const systemClock: Clock = {
   now: () => Date.now(),
   schedule(delayMs, callback) {
     const handle = setTimeout(callback, Math.max(0, delayMs));
-    handle.unref?.();
     return { cancel: () => clearTimeout(handle) };
   },
 };

@@ -3,18 +3,23 @@
  * task was reached; only `countsAsFailure` reasons count toward `tolerableFailures`.
  */
 export const CheckpointFailureReason = {
+  /** The coordinator was shut down, or the job failed for good. */
   COORDINATOR_SHUTDOWN: 'coordinator-shutdown',
+  /** A task is not running (it failed and waits for its restart), or the job is being restored. */
   NOT_ALL_TASKS_RUNNING: 'not-all-tasks-running',
   NO_TASKS: 'no-tasks',
-  TOO_MANY_CONCURRENT_CHECKPOINTS: 'too-many-concurrent-checkpoints',
-  MINIMUM_PAUSE_NOT_ELAPSED: 'minimum-pause-not-elapsed',
+  /** `maxQueuedRequests` trigger requests were already waiting. */
   TOO_MANY_QUEUED_REQUESTS: 'too-many-queued-requests',
+  /** More than `maxPendingDiscards` deletions are backlogged (FLINK-17073). */
   TOO_MANY_PENDING_DISCARDS: 'too-many-pending-discards',
-  ID_COUNTER_FAILURE: 'id-counter-failure',
+  /** The request itself was malformed (e.g. a savepoint retention that is no policy); nothing was triggered. */
+  INVALID_REQUEST: 'invalid-request',
   EXPIRED: 'expired',
   DECLINED: 'declined',
   SUBSUMED: 'subsumed',
+  /** Completing the checkpoint failed inside the coordinator (e.g. a placeholder no retained checkpoint registered). */
   FINALIZE_FAILURE: 'finalize-failure',
+  /** The id counter, the metadata write or the store add failed. */
   IO_FAILURE: 'io-failure',
   TASK_FAILURE: 'task-failure',
   JOB_FAILOVER: 'job-failover',
@@ -25,11 +30,9 @@ const PRE_FLIGHT: ReadonlySet<CheckpointFailureReason> = new Set<CheckpointFailu
   CheckpointFailureReason.COORDINATOR_SHUTDOWN,
   CheckpointFailureReason.NOT_ALL_TASKS_RUNNING,
   CheckpointFailureReason.NO_TASKS,
-  CheckpointFailureReason.TOO_MANY_CONCURRENT_CHECKPOINTS,
-  CheckpointFailureReason.MINIMUM_PAUSE_NOT_ELAPSED,
   CheckpointFailureReason.TOO_MANY_QUEUED_REQUESTS,
   CheckpointFailureReason.TOO_MANY_PENDING_DISCARDS,
-  CheckpointFailureReason.ID_COUNTER_FAILURE,
+  CheckpointFailureReason.INVALID_REQUEST,
 ]);
 
 const COUNTED: ReadonlySet<CheckpointFailureReason> = new Set<CheckpointFailureReason>([
@@ -44,7 +47,7 @@ export function isPreFlight(reason: CheckpointFailureReason): boolean {
   return PRE_FLIGHT.has(reason);
 }
 
-/** True for declined, expired and I/O failures: the only reasons counted toward `tolerableFailures`. */
+/** True for declined, expired, finalize and I/O failures: the only reasons counted toward `tolerableFailures`. */
 export function countsAsFailure(reason: CheckpointFailureReason): boolean {
   return COUNTED.has(reason);
 }

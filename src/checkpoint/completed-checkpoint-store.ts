@@ -2,7 +2,7 @@ import type { JobStatus } from '../core/job-status.js';
 import type { CompletedCheckpoint } from './completed-checkpoint.js';
 
 /** Why a completed checkpoint is being discarded. */
-export type DiscardCause = 'subsumed' | 'shutdown' | 'failed-add';
+export type DiscardCause = 'subsumed' | 'shutdown';
 
 /**
  * Releases what a completed checkpoint holds once the store lets go of it: unregisters its shared state,
@@ -25,8 +25,8 @@ export interface CompletedCheckpointStore {
   readonly maxRetained: number;
   /**
    * Adds a checkpoint and subsumes the oldest beyond `maxRetained`; resolves to the subsumed ones.
-   * A discard that fails does not fail the add. A failed add rejects, leaves the previous
-   * checkpoints intact and discards the new checkpoint's state.
+   * A discard that fails does not fail the add. A failed add rejects and leaves the previous checkpoints intact; the
+   * new checkpoint's state is the caller's to discard (a checkpoint still in flight may carry some of its files).
    */
   addCheckpointAndSubsumeOldestOne(checkpoint: CompletedCheckpoint): Promise<readonly CompletedCheckpoint[]>;
   /** The checkpoint or savepoint with the highest id, or null when there is none. */

@@ -3,22 +3,11 @@ import { join } from 'node:path';
 import { asCheckpointId, type CheckpointId, type JobId } from '../core/ids.js';
 import type { JobStatus } from '../core/job-status.js';
 import { writeFileAtomically } from '../storage/atomic-file-writer.js';
-import { checksumOf } from '../storage/checksum.js';
-import { CorruptStateError } from '../storage/corrupt-state-error.js';
+import { decodeIdCounter, encodeIdCounter } from '../storage/checkpoint-id-counter-file.js';
+import { storageLayout } from '../storage/storage-layout.js';
 import { assertValidNextCount, CheckpointIDCounterShutdownError, type CheckpointIDCounter } from './checkpoint-id-counter.js';
 
-/** Format version of the counter file; a file of another version is refused. */
-export const CHECKPOINT_ID_COUNTER_FORMAT_VERSION = 1;
-
-const FILE_NAME = 'checkpoint-id-counter';
-
-interface CounterRecord {
-  readonly formatVersion: number;
-  readonly next: number;
-  readonly checksum: string;
-}
-
-const checksumOfNext = (next: number): string => checksumOf(new TextEncoder().encode(`next=${next}`));
+export { CHECKPOINT_ID_COUNTER_FORMAT_VERSION } from '../storage/checkpoint-id-counter-file.js';
 
 /**
  * A checkpoint id counter kept in `<base>/<jobId>/checkpoint-id-counter`, so that ids are never reused and never go
@@ -38,7 +27,7 @@ export class FileSystemCheckpointIDCounter implements CheckpointIDCounter {
    * @throws CorruptStateError naming the file when it is unreadable, of another format version, or fails its checksum.
    */
   static async open(baseDirectory: string, jobId: JobId): Promise<FileSystemCheckpointIDCounter> {
-    const path = join(baseDirectory, jobId, FILE_NAME);
+    const path = join(baseDirectory, ...storageLayout.idCounterFile(jobId).split('/'));
     let text: string;
     try {
       text = await readFile(path, 'utf8');
@@ -46,19 +35,7 @@ export class FileSystemCheckpointIDCounter implements CheckpointIDCounter {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return new FileSystemCheckpointIDCounter(path, 1);
       throw error;
     }
-    let record: Partial<CounterRecord>;
-    try {
-      record = JSON.parse(text) as Partial<CounterRecord>;
-    } catch {
-      throw new CorruptStateError(path, 'the checkpoint id counter file is not valid JSON (truncated?)');
-    }
-    if (record.formatVersion !== CHECKPOINT_ID_COUNTER_FORMAT_VERSION) {
-      throw new CorruptStateError(path, `unsupported checkpoint id counter format version ${String(record.formatVersion)} (supported: ${CHECKPOINT_ID_COUNTER_FORMAT_VERSION})`);
-    }
-    if (!Number.isSafeInteger(record.next) || (record.next as number) < 1 || record.checksum !== checksumOfNext(record.next as number)) {
-      throw new CorruptStateError(path, 'the checkpoint id counter failed its checksum');
-    }
-    return new FileSystemCheckpointIDCounter(path, record.next as number);
+    return new FileSystemCheckpointIDCounter(path, decodeIdCounter(text, path));
   }
 
   getAndIncrement(): Promise<CheckpointId> {
@@ -90,8 +67,7 @@ export class FileSystemCheckpointIDCounter implements CheckpointIDCounter {
   }
 
   private async persist(next: number): Promise<void> {
-    const record: CounterRecord = { formatVersion: CHECKPOINT_ID_COUNTER_FORMAT_VERSION, next, checksum: checksumOfNext(next) };
-    await writeFileAtomically(this.path, new TextEncoder().encode(JSON.stringify(record)));
+    await writeFileAtomically(this.path, encodeIdCounter(next));
   }
 
   private serially<T>(work: () => Promise<T>): Promise<T> {

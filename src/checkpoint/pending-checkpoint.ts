@@ -93,6 +93,15 @@ export class PendingCheckpoint {
     return taskIndex >= 0 && taskIndex < this.numberOfTasks && this.participants.attemptIds[taskIndex] === attemptId;
   }
 
+  /** The tasks that have not acknowledged, in task order. */
+  unacknowledgedTaskIds(): TaskId[] {
+    const silent: TaskId[] = [];
+    this.participants.taskIds.forEach((taskId, index) => {
+      if (Number.isNaN(this.acknowledgedAt[index] ?? Number.NaN)) silent.push(taskId);
+    });
+    return silent;
+  }
+
   /** Milliseconds from trigger to each task's acknowledgement, by task; null for tasks that never acknowledged. */
   acknowledgementLatencies(): Record<string, number | null> {
     const latencies: Record<string, number | null> = {};

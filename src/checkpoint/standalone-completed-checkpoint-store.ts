@@ -58,22 +58,18 @@ export class StandaloneCompletedCheckpointStore implements CompletedCheckpointSt
    * Adds a checkpoint and resolves to the checkpoints it subsumed, oldest first, after discarding them in that order.
    * Rejects with {@link CheckpointIdOrderError} when the id is already retained, or when a checkpoint's id is not greater
    * than the latest retained checkpoint's (a savepoint may complete after a later checkpoint), and with
-   * {@link CheckpointStoreShutDownError} after shutdown; both leave the retained checkpoints as they were and discard
-   * the rejected checkpoint with cause `failed-add` — unless a retained checkpoint has the same id, whose state
-   * (same directory, same shared-state registrations) that discard would destroy.
+   * {@link CheckpointStoreShutDownError} after shutdown; both leave the retained checkpoints as they were and leave the
+   * rejected checkpoint's state to the caller, which discards it like any checkpoint that did not complete (the store
+   * cannot know whether a checkpoint still in flight carries some of its files).
    */
   async addCheckpointAndSubsumeOldestOne(checkpoint: CompletedCheckpoint): Promise<readonly CompletedCheckpoint[]> {
-    if (this.shutDownWith !== null) {
-      await this.discardEach([checkpoint], 'failed-add');
-      throw new CheckpointStoreShutDownError(checkpoint.checkpointId, this.shutDownWith);
-    }
+    if (this.shutDownWith !== null) throw new CheckpointStoreShutDownError(checkpoint.checkpointId, this.shutDownWith);
     // Checkpoints form the subsumption chain and must come in id order; a savepoint stands beside it and may complete
     // after a later checkpoint. No id may be retained twice.
     const sameId = this.retained.find((retained) => retained.checkpointId === checkpoint.checkpointId);
     const latestCheckpoint = this.retained.findLast((retained) => !isSavepoint(retained));
     const outOfOrder = !isSavepoint(checkpoint) && latestCheckpoint !== undefined && checkpoint.checkpointId <= latestCheckpoint.checkpointId;
     if (sameId !== undefined || outOfOrder) {
-      if (sameId === undefined) await this.discardEach([checkpoint], 'failed-add');
       throw new CheckpointIdOrderError(checkpoint.jobId, checkpoint.checkpointId, (sameId ?? latestCheckpoint as CompletedCheckpoint).checkpointId);
     }
     const position = this.retained.findIndex((retained) => retained.checkpointId > checkpoint.checkpointId);

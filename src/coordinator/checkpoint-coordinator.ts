@@ -1,158 +1,163 @@
-import { freeze } from 'immer';
-import { v4 as uuidv4 } from 'uuid';
 import type { Cancellable } from '../actor/clock.js';
 import { tell, type TypedRef } from '../actor/typed-ref.js';
-import { asAttemptId, type AttemptId, type CheckpointId, type TaskId } from '../core/ids.js';
+import { errorMessage } from '../core/error-message.js';
+import type { AttemptId, CheckpointId, TaskId } from '../core/ids.js';
 import { JobStatus } from '../core/job-status.js';
 import { CheckpointFailureReason, isPreFlight } from '../checkpoint/checkpoint-failure-reason.js';
-import { CheckpointType, type CheckpointProperties, type CheckpointRetention } from '../checkpoint/checkpoint-properties.js';
+import { CheckpointType, type CheckpointProperties } from '../checkpoint/checkpoint-properties.js';
 import type { CheckpointIDCounter } from '../checkpoint/checkpoint-id-counter.js';
 import type { CompletedCheckpoint } from '../checkpoint/completed-checkpoint.js';
 import type { CompletedCheckpointStore } from '../checkpoint/completed-checkpoint-store.js';
 import { PendingCheckpoint } from '../checkpoint/pending-checkpoint.js';
 import { TaskAcknowledgeResult } from '../checkpoint/task-acknowledge-result.js';
+import type { CheckpointOutcome, RestoreOutcome } from '../protocol/checkpoint-outcome.js';
 import type { CoordinatorRequest, RunningTask } from '../protocol/coordinator-protocol.js';
+import { describeMalformedMessage } from '../protocol/message-validation.js';
+import type { TaskSpec } from '../protocol/task-deployment.js';
 import type { AcknowledgeCheckpoint, CoordinatorToTaskMessage, DeclineCheckpoint, TaskFailed, TaskToCoordinatorMessage } from '../protocol/task-protocol.js';
+import { describeMalformedTaskState } from '../protocol/task-state-validation.js';
 import type { CheckpointStorage } from '../storage/checkpoint-storage.js';
-import type { TaskStateSnapshot } from '../state/state-handles.js';
-import type { TaskSpec } from '../task/task-deployment.js';
+import { storageLayout } from '../storage/storage-layout.js';
+import { CheckpointCleaner, fileHandlesOf, type DiscardRefusal } from './checkpoint-cleaner.js';
 import { CheckpointFailureManager } from './checkpoint-failure-manager.js';
-import type { CheckpointOutcome, RestoreOutcome } from './checkpoint-outcome.js';
+import { CheckpointFinalizer } from './checkpoint-finalizer.js';
 import type { CheckpointStateCleaner } from './checkpoint-state-cleaner.js';
-import type { CheckpointStats } from './checkpoint-stats.js';
+import { CheckpointStatsTracker } from './checkpoint-stats-tracker.js';
 import type { CoordinatorEvent } from './coordinator-event.js';
-import { INTERNAL_MESSAGE_TYPES, type CoordinatorMailboxMessage, type CoordinatorMessage } from './coordinator-message.js';
+import { hasInternalType, internal, isInternal, type CoordinatorMailboxMessage, type CoordinatorMessage } from './coordinator-message.js';
 import { isValidId, type CoordinatorSettings } from './coordinator-options.js';
-import { describeMalformedMessage } from './message-validation.js';
-import { SharedStateDiscardDeferral } from './shared-state-discard-deferral.js';
+import type { CoordinatorPhase } from './coordinator-phase.js';
+import { planRestore } from './failover-planner.js';
+import { PendingCheckpointTable, type CheckpointInFlight } from './pending-checkpoint-table.js';
+import { PeriodicTrigger } from './periodic-trigger.js';
+import { RestartBackoff } from './restart-strategy.js';
+import { TaskDeployments } from './task-deployments.js';
 import { TaskMessageBatcher } from './task-message-batcher.js';
-import { TaskTable } from './task-table.js';
-import { errorMessage } from '../core/error-message.js';
-
-type TriggerKind = 'periodic' | 'manual' | 'savepoint';
-
-interface TriggerRequest {
-  readonly kind: TriggerKind;
-  readonly replyTo: TypedRef<CheckpointOutcome> | null;
-  readonly retention: CheckpointRetention;
-}
-
-interface CheckpointInFlight {
-  readonly pending: PendingCheckpoint;
-  readonly requesters: TypedRef<CheckpointOutcome>[];
-  readonly timeout: Cancellable;
-}
-
-type Admission = 'run' | 'wait' | { readonly reason: CheckpointFailureReason; readonly message: string };
+import type { TriggerRequest } from './trigger-request.js';
+import { decideEnqueue, decideTriggers, type TriggerView } from './trigger-request-decider.js';
 
 /** The collaborators a coordinator works with; all are injected so specs can replace them. */
-export interface CoordinatorPorts {
+export interface CoordinatorEnvironment {
   readonly self: TypedRef<CoordinatorMailboxMessage>;
   readonly store: CompletedCheckpointStore;
   readonly idCounter: CheckpointIDCounter;
   readonly storage: CheckpointStorage | null;
-  readonly cleaner: CheckpointStateCleaner;
+  readonly stateCleaner: CheckpointStateCleaner;
   readonly onEvent: ((event: CoordinatorEvent) => void) | null;
   readonly stopTask: (ref: TypedRef<CoordinatorToTaskMessage>) => void;
   readonly warn: (message: string) => void;
 }
 
+/** At most this many silent tasks are named when a checkpoint expires. */
+const SILENT_TASKS_NAMED = 10;
+
 /**
- * The checkpoint coordinator's state and behaviour; the nact actor spawned by `spawnCheckpointCoordinator`
- * is a thin shell that hands every message to {@link handle}. Every handler is synchronous and O(1) per
- * acknowledgement: slow work (id counter, metadata writes, store updates) runs as promises whose results
- * come back as messages to self, and a result for a checkpoint that is no longer pending is dropped.
+ * The checkpoint coordinator: it decides nothing itself. Collaborators return decisions (which request runs, what a
+ * restore sends, whether the restart strategy gives up, what becomes of an acknowledgement) and this class carries
+ * out their effects, in one place. Every handler is synchronous and O(1) per acknowledgement: the only asynchronous
+ * work (ids, metadata, store) runs in the {@link CheckpointFinalizer} and comes back as messages to self; a result
+ * for a checkpoint no longer in flight is dropped. The nact actor spawned by `spawnCheckpointCoordinator` is a thin
+ * shell around {@link handle}.
  */
 export class CheckpointCoordinator {
-  private status: JobStatus = JobStatus.RUNNING;
-  private readonly tasks = new TaskTable();
-  private readonly pending = new Map<number, CheckpointInFlight>();
-  private readonly finalizing = new Map<number, CheckpointInFlight>();
-  private readonly retainedCompletedIds = new Set<number>();
-  private readonly queue: TriggerRequest[] = [];
-  private readonly sharedStateDiscards: SharedStateDiscardDeferral;
+  private phase: CoordinatorPhase = { status: 'running' };
+  private readonly tasks: TaskDeployments;
+  private readonly checkpoints = new PendingCheckpointTable();
+  private readonly trigger: PeriodicTrigger;
+  private readonly finalizer: CheckpointFinalizer;
+  private readonly cleaner: CheckpointCleaner;
+  private readonly failures: CheckpointFailureManager;
+  private readonly restarts: RestartBackoff;
+  private readonly stats = new CheckpointStatsTracker();
+  private queue: readonly TriggerRequest[] = [];
+  /** The request whose checkpoint id is being fetched from the counter; one at a time. */
+  private triggering: { readonly token: number; readonly request: TriggerRequest } | null = null;
+  private triggerToken = 0;
+  private restoreToken = 0;
   private readonly completionNotificationsDue: CheckpointId[] = [];
   /** The id of the latest completed checkpoint (not savepoint). */
   private latestCompletedCheckpointId = 0;
-  private readonly failureManager: CheckpointFailureManager;
-  private readonly batcher: TaskMessageBatcher;
-
-  private triggering: TriggerRequest | null = null;
-  private triggerToken = 0;
-  private counterReady: Promise<unknown> = Promise.resolve();
-  private finalizeChain: Promise<unknown> = Promise.resolve();
-
-  private schedulerRunning = false;
-  private schedulerGeneration = 0;
-  private schedulerTimer: Cancellable | null = null;
-  private pauseTimer: { readonly at: number; readonly timer: Cancellable } | null = null;
   private lastCompletionTime = Number.NEGATIVE_INFINITY;
+  /** Set by handlers that may have let a queued request run; the queue is looked at once, after the message. */
+  private queueChanged = false;
 
-  private failoverToken = 0;
-  private failingOver = false;
-  private resumeSchedulerAfterFailover = false;
-  private failoverRequesters: TypedRef<RestoreOutcome>[] = [];
-
-  private readonly counts = {
-    triggered: 0, completed: 0, failed: 0, refusedTriggers: 0, restored: 0, taskRestarts: 0, jobFailures: 0,
-    duplicateAcknowledgements: 0, discardedAcknowledgements: 0, discardedStates: 0, malformedMessages: 0,
-    foreignMessages: 0, internalErrors: 0,
-  };
-  private latestCompleted: CheckpointStats['latestCompleted'] = null;
-  private latestFailed: CheckpointStats['latestFailed'] = null;
-  private latestRestore: CheckpointStats['latestRestore'] = null;
-  private lastFinished: PendingCheckpoint | null = null;
-
-  constructor(private readonly settings: CoordinatorSettings, private readonly ports: CoordinatorPorts) {
-    this.failureManager = new CheckpointFailureManager(settings.tolerableFailures);
-    this.batcher = new TaskMessageBatcher(ports.self);
-    this.sharedStateDiscards = new SharedStateDiscardDeferral(
-      () => new Set<number>([...this.pending.keys(), ...this.finalizing.keys()]),
-      (states) => ports.cleaner.discardUnreferencedSharedState(states),
+  constructor(private readonly settings: CoordinatorSettings, private readonly environment: CoordinatorEnvironment) {
+    const { self } = environment;
+    this.failures = new CheckpointFailureManager(settings.tolerableFailures);
+    this.restarts = new RestartBackoff(settings.restartStrategy);
+    this.tasks = new TaskDeployments(settings.jobId, self, new TaskMessageBatcher(self).send, environment.stopTask);
+    this.trigger = new PeriodicTrigger(
+      settings.clock, settings.interval, settings.initialDelay,
+      (generation) => tell(self, internal({ type: 'SchedulerTick', generation })),
+      () => tell(self, internal({ type: 'PauseElapsed' })),
+    );
+    this.finalizer = new CheckpointFinalizer(self, environment.idCounter, environment.storage, environment.store);
+    this.cleaner = new CheckpointCleaner(
+      settings.jobId,
+      environment.stateCleaner,
+      { inFlightIds: () => this.checkpoints.inFlightIds(), isRetained: (id) => this.isRetained(id), filesOfRetained: (id) => this.filesOfRetained(id) },
+      (checkpointId, refused) => this.reportRefusedDiscards(checkpointId, refused),
     );
   }
 
   /** Handles one message. Never throws: malformed messages and internal errors are counted and reported. */
   handle(message: CoordinatorMailboxMessage): void {
-    const problem = describeMalformedMessage(message, INTERNAL_MESSAGE_TYPES);
-    if (problem !== null) {
-      this.counts.malformedMessages += 1;
-      this.ports.warn(`checkpoint coordinator of job ${this.settings.jobId} ignored a malformed message: ${problem}`);
-      this.emit({ type: 'malformed-message', problem });
-      return;
-    }
     try {
-      this.dispatchMessage(message);
+      if (isInternal(message)) this.dispatchInternal(message);
+      else this.receive(message);
+      if (this.queueChanged) this.processQueue();
     } catch (error) {
-      this.counts.internalErrors += 1;
-      this.ports.warn(`checkpoint coordinator of job ${this.settings.jobId} failed handling '${message.type}': ${errorMessage(error)}`);
-      this.emit({ type: 'internal-error', message: `handling '${message.type}' failed: ${errorMessage(error)}` });
+      this.stats.counts.internalErrors += 1;
+      const type = typeof message === 'object' && message !== null ? String((message as { type?: unknown }).type) : typeof message;
+      this.environment.warn(`checkpoint coordinator of job ${this.settings.jobId} failed handling '${type}': ${errorMessage(error)}`);
+      this.emit({ type: 'internal-error', message: `handling '${type}' failed: ${errorMessage(error)}` });
     }
   }
 
-  private dispatchMessage(message: CoordinatorMailboxMessage): void {
+  /** Cancels every timer: the actor stopped (its system was stopped), so nothing it scheduled may keep the process alive. */
+  dispose(): void {
+    this.trigger.cancelAll();
+    if (this.phase.status === 'restoring') this.phase.timer?.cancel();
+    for (const inFlight of this.checkpoints.allPending()) inFlight.expiry.cancel();
+  }
+
+  // ---------------------------------------------------------------- receiving
+
+  /** A message from outside: a task's or a client's, checked field by field before anything is done with it. */
+  private receive(message: unknown): void {
+    const problem = typeof message === 'object' && message !== null && hasInternalType(message as { type: unknown })
+      ? `'${String((message as { type: unknown }).type)}' is the coordinator's own message and is not accepted from outside`
+      : describeMalformedMessage(message);
+    if (problem !== null) return this.reportMalformed(problem, message);
+    const valid = message as CoordinatorMessage;
+    switch (valid.type) {
+      case 'AcknowledgeCheckpoint': return this.onAcknowledge(valid);
+      case 'DeclineCheckpoint': return this.onDecline(valid);
+      case 'TaskFailed': return this.onTaskFailed(valid);
+      default: return this.onRequest(valid);
+    }
+  }
+
+  private dispatchInternal(message: Exclude<CoordinatorMailboxMessage, CoordinatorMessage>): void {
     switch (message.type) {
-      case 'AcknowledgeCheckpoint': return this.onAcknowledge(message);
-      case 'DeclineCheckpoint': return this.onDecline(message);
-      case 'TaskFailed': return this.onTaskFailed(message);
       case 'StartCoordinator': return this.start();
-      case 'SchedulerTick': return this.onSchedulerTick(message.generation);
-      case 'PauseElapsed': this.pauseTimer = null; return this.processQueue();
-      case 'CheckpointIdAssigned': return this.onCheckpointIdAssigned(message.token, message.checkpointId);
-      case 'CheckpointIdFailed': return this.onCheckpointIdFailed(message.token, message.error);
+      case 'SchedulerTick':
+        if (this.trigger.acceptTick(message.generation)) this.enqueue({ kind: 'periodic', replyTo: null, retention: this.settings.retention });
+        return;
+      case 'PauseElapsed':
+        this.trigger.pauseElapsed();
+        this.queueChanged = true;
+        return;
+      case 'CheckpointIdAssigned': return this.onIdAssigned(message.token, message.checkpointId);
+      case 'CheckpointIdFailed': return this.onIdFailed(message.token, message.error);
       case 'CheckpointExpired': return this.onExpired(message.checkpointId);
-      case 'CheckpointFinalized': return this.onFinalized(message.checkpoint, message.subsumed);
-      case 'CheckpointFinalizeFailed': return this.onFinalizeFailed(message.checkpointId, message.error);
-      case 'RunFailover': return this.runFailover(message.token);
+      case 'CheckpointFinalized': return this.onFinalized(message.checkpoint);
+      case 'CheckpointFinalizeFailed': return this.onFinalizeFailed(message.checkpoint, message.error);
+      case 'RunRestore': return this.runRestore(message.token);
       case 'NotifyTasksOfCompletion': return this.notifyTasksOfCompletion();
-      case 'TaskMessageBatch': return this.onTaskMessageBatch(message.messages);
-      default: return this.onRequest(message);
+      // Each task message of a batch is handled as if it had come alone; one bad message does not spoil the rest.
+      case 'TaskMessageBatch': for (const each of message.messages) this.receive(each); return;
     }
-  }
-
-  /** Handles each task message of a batch as if it had come alone; one bad message does not spoil the rest. */
-  private onTaskMessageBatch(messages: readonly TaskToCoordinatorMessage[]): void {
-    for (const message of messages) this.handle(message);
   }
 
   private onRequest(request: CoordinatorRequest): void {
@@ -162,375 +167,248 @@ export class CheckpointCoordinator {
       case 'TriggerSavepoint':
         return this.enqueue({ kind: 'savepoint', replyTo: request.replyTo, retention: request.retention ?? this.settings.retention });
       case 'GetCheckpointStats':
-        return tell(request.replyTo, this.stats());
+        return tell(request.replyTo, this.statsSnapshot());
       case 'RestoreLatestCheckpoint':
-        if (this.status !== JobStatus.RUNNING) return tell(request.replyTo, { status: 'failed', message: `the job is ${this.status}: nothing to restore into` });
-        this.failoverRequesters.push(request.replyTo);
-        return this.startFailover(CheckpointFailureReason.JOB_FAILOVER, 'restore requested');
+        if (this.phase.status === 'ended') return tell(request.replyTo, { status: 'failed', message: `the job is ${this.phase.jobStatus}: nothing to restore into` });
+        return this.failover(CheckpointFailureReason.JOB_FAILOVER, 'restore requested', { countsAsFailure: false, requester: request.replyTo });
       case 'StartCheckpointScheduler':
-        if (this.status === JobStatus.RUNNING) {
-          if (this.failingOver) this.resumeSchedulerAfterFailover = true;
-          else this.startScheduler();
-        }
+        if (this.phase.status === 'running') this.trigger.start();
+        else if (this.phase.status === 'restoring') this.phase = { ...this.phase, resumeScheduler: true };
         return tell(request.replyTo, { done: true });
       case 'StopCheckpointScheduler':
-        this.resumeSchedulerAfterFailover = false;
-        this.stopScheduler();
+        if (this.phase.status === 'restoring') this.phase = { ...this.phase, resumeScheduler: false };
+        this.trigger.stop();
         return tell(request.replyTo, { done: true });
       case 'RegisterTask':
         return tell(request.replyTo, this.registerTask(request.task));
       case 'GetTasks':
-        return tell(request.replyTo, this.tasks.describe());
+        return tell(request.replyTo, this.tasks.table.describe());
       case 'ShutdownCoordinator':
         return this.shutdown(request.jobStatus, request.replyTo);
     }
   }
 
-  // ---------------------------------------------------------------- start, tasks
+  // ---------------------------------------------------------------- start and tasks
 
   private start(): void {
     for (const spec of this.settings.tasks) this.tasks.add(spec);
-    for (let index = 0; index < this.tasks.size; index += 1) {
+    const deployFailures = this.deployNotRunning();
+    const recovered = this.environment.store.getAllCheckpoints();
+    if (recovered.length > 0) this.environment.stateCleaner.registerRecovered(recovered);
+    if (deployFailures !== null) {
+      if (this.settings.startScheduler) this.trigger.start();
+      return this.failover(CheckpointFailureReason.TASK_FAILURE, deployFailures, { countsAsFailure: true });
+    }
+    if (this.environment.store.getLatestCheckpoint() !== null) {
+      // A coordinator started over recovered checkpoints restores every task from the latest before the first trigger.
+      this.beginRestore(CheckpointFailureReason.JOB_FAILOVER, 'recovering the job', this.settings.startScheduler, []);
+      return this.runRestore(this.restoreToken);
+    }
+    if (this.settings.startScheduler) this.trigger.start();
+  }
+
+  /** Deploys every task that is not running; returns what failed (every failure, joined), or null. */
+  private deployNotRunning(): string | null {
+    const problems: string[] = [];
+    for (const index of this.tasks.table.failedIndexes()) {
       try {
-        this.deployTask(index);
+        this.tasks.deploy(index);
       } catch (error) {
-        return this.failTerminally(`deploying task ${this.tasks.ids[index]} failed: ${errorMessage(error)}`, []);
+        problems.push(errorMessage(error));
       }
     }
-    const recovered = this.ports.store.getAllCheckpoints();
-    for (const checkpoint of recovered) {
-      this.retainedCompletedIds.add(checkpoint.checkpointId);
-      if (checkpoint.properties.type === CheckpointType.CHECKPOINT) this.latestCompletedCheckpointId = Math.max(this.latestCompletedCheckpointId, checkpoint.checkpointId);
-    }
-    if (recovered.length > 0) {
-      this.ports.cleaner.registerRecovered(recovered);
-      const latest = this.ports.store.getLatestCheckpoint();
-      if (latest !== null) {
-        if (this.settings.startScheduler) this.resumeSchedulerAfterFailover = true;
-        this.failingOver = true;
-        return this.runFailover(this.failoverToken);
-      }
-    }
-    if (this.settings.startScheduler) this.startScheduler();
+    return problems.length === 0 ? null : problems.join('; ');
   }
 
   private registerTask(spec: TaskSpec): RunningTask | { readonly error: string } {
-    if (this.status !== JobStatus.RUNNING) return { error: `cannot register task '${spec.taskId}': the job is ${this.status}` };
+    if (this.phase.status === 'ended') return { error: `cannot register task '${spec.taskId}': the job is ${this.phase.jobStatus}` };
     if (!isValidId(spec.taskId)) return { error: `cannot register task '${spec.taskId}': a task id is letters, digits, '.', '_' or '-'` };
-    if (this.tasks.indexOf(spec.taskId) !== undefined) return { error: `cannot register task '${spec.taskId}': a task with this id is already registered` };
+    if (this.tasks.table.indexOf(spec.taskId) !== undefined) return { error: `cannot register task '${spec.taskId}': a task with this id is already registered` };
     const index = this.tasks.add(spec);
     try {
-      this.deployTask(index);
+      this.tasks.deploy(index);
     } catch (error) {
       return { error: `task '${spec.taskId}' was registered but its deployment failed: ${errorMessage(error)}` };
     }
-    return this.tasks.describe()[index] as RunningTask;
-  }
-
-  /** Spawns a new attempt of the task at `index`. @throws what the deployer throws. */
-  private deployTask(index: number): void {
-    const spec = this.tasks.specs[index] as TaskSpec;
-    const attemptId = asAttemptId(uuidv4());
-    const ref = spec.deploy({ jobId: this.settings.jobId, taskId: this.tasks.ids[index] as TaskId, attemptId, coordinator: this.ports.self, report: this.batcher.send });
-    this.tasks.markRunning(index, attemptId, ref);
-  }
-
-  private sendToTasks(build: (taskId: TaskId, attemptId: AttemptId) => CoordinatorToTaskMessage): void {
-    const { ids, attemptIds, refs } = this.tasks;
-    for (let index = 0; index < ids.length; index += 1) {
-      const ref = refs[index];
-      if (ref !== null && ref !== undefined && this.tasks.isRunning(index)) tell(ref, build(ids[index] as TaskId, attemptIds[index] as AttemptId));
-    }
-  }
-
-  // ---------------------------------------------------------------- scheduler
-
-  private startScheduler(): void {
-    if (this.schedulerRunning) return;
-    this.schedulerRunning = true;
-    this.scheduleTick(this.settings.initialDelay);
-  }
-
-  private stopScheduler(): void {
-    this.schedulerRunning = false;
-    this.schedulerGeneration += 1;
-    this.schedulerTimer?.cancel();
-    this.schedulerTimer = null;
-  }
-
-  private scheduleTick(delay: number): void {
-    const generation = ++this.schedulerGeneration;
-    this.schedulerTimer?.cancel();
-    this.schedulerTimer = this.settings.clock.schedule(delay, () => tell(this.ports.self, { type: 'SchedulerTick', generation }));
-  }
-
-  private onSchedulerTick(generation: number): void {
-    if (generation !== this.schedulerGeneration || !this.schedulerRunning) return;
-    this.scheduleTick(this.settings.interval);
-    if (this.queue.some((request) => request.kind === 'periodic')) return;
-    this.enqueue({ kind: 'periodic', replyTo: null, retention: this.settings.retention });
-  }
-
-  private schedulePauseWakeUp(at: number): void {
-    if (this.pauseTimer !== null && this.pauseTimer.at <= at) return;
-    this.pauseTimer?.timer.cancel();
-    const timer = this.settings.clock.schedule(at - this.settings.clock.now(), () => tell(this.ports.self, { type: 'PauseElapsed' }));
-    this.pauseTimer = { at, timer };
+    return this.tasks.table.describe()[index] as RunningTask;
   }
 
   // ---------------------------------------------------------------- triggering
 
   private enqueue(request: TriggerRequest): void {
-    if (this.queue.length >= this.settings.maxQueuedRequests) {
-      return this.refuse(request, CheckpointFailureReason.TOO_MANY_QUEUED_REQUESTS,
-        `${this.queue.length} trigger requests are already queued (maxQueuedRequests is ${this.settings.maxQueuedRequests})`);
-    }
-    this.queue.push(request);
-    this.processQueue();
+    const verdict = decideEnqueue(this.queue, request, this.settings);
+    if (verdict === 'coalesce') return;
+    if (verdict !== 'join') return this.refuse(verdict.request, verdict.reason, verdict.message);
+    this.queue = [...this.queue, request];
+    this.queueChanged = true;
   }
 
   private processQueue(): void {
-    if (this.triggering !== null) return;
-    for (let index = 0; index < this.queue.length; index += 1) {
-      const request = this.queue[index] as TriggerRequest;
-      const admission = this.admit(request);
-      if (admission === 'wait') continue;
-      this.queue.splice(index, 1);
-      index -= 1;
-      if (admission === 'run') return this.beginTrigger(request);
-      this.refuse(request, admission.reason, admission.message);
+    this.queueChanged = false;
+    const decision = decideTriggers(this.queue, this.triggerView(), this.settings, this.triggering !== null);
+    this.queue = decision.waiting;
+    for (const { request, reason, message } of decision.refused) this.refuse(request, reason, message);
+    if (decision.wakeUpAt !== null) this.trigger.wakeUpAt(decision.wakeUpAt);
+    if (decision.start !== null) {
+      const token = ++this.triggerToken;
+      this.triggering = { token, request: decision.start };
+      this.finalizer.assignId(token);
     }
   }
 
-  private admit(request: TriggerRequest): Admission {
-    if (this.status !== JobStatus.RUNNING) return { reason: CheckpointFailureReason.COORDINATOR_SHUTDOWN, message: `the coordinator is shut down (job ${this.status})` };
-    if (this.tasks.size === 0) return { reason: CheckpointFailureReason.NO_TASKS, message: 'no task is registered' };
-    if (this.failingOver || !this.tasks.allRunning) {
-      const notRunning = this.tasks.failedIndexes().map((index) => this.tasks.ids[index]);
-      return { reason: CheckpointFailureReason.NOT_ALL_TASKS_RUNNING, message: `not every task is running${notRunning.length > 0 ? ` (waiting for ${notRunning.join(', ')})` : ' (the job is being restored)'}` };
-    }
-    const discards = this.ports.cleaner.pendingDiscards();
-    if (discards > this.settings.maxPendingDiscards) {
-      return { reason: CheckpointFailureReason.TOO_MANY_PENDING_DISCARDS, message: `${discards} state deletions are backlogged (maxPendingDiscards is ${this.settings.maxPendingDiscards})` };
-    }
-    if (request.kind === 'savepoint') return 'run';
-    let pendingCheckpoints = 0;
-    for (const inFlight of this.pending.values()) if (inFlight.pending.properties.type === CheckpointType.CHECKPOINT) pendingCheckpoints += 1;
-    if (pendingCheckpoints >= this.settings.maxConcurrent) return 'wait';
-    if (request.kind === 'periodic') {
-      const pauseEnds = this.lastCompletionTime + this.settings.minPause;
-      if (this.settings.clock.now() < pauseEnds) {
-        this.schedulePauseWakeUp(pauseEnds);
-        return 'wait';
-      }
-    }
-    return 'run';
+  private triggerView(): TriggerView {
+    const { table } = this.tasks;
+    return {
+      phase: this.phase.status,
+      endedWith: this.phase.status === 'ended' ? this.phase.jobStatus : null,
+      taskCount: table.size,
+      tasksNotRunning: table.allRunning ? [] : table.failedIndexes().map((index) => table.ids[index] as TaskId),
+      pendingCheckpoints: this.checkpoints.pendingCheckpointCount(),
+      pendingDiscards: this.cleaner.pendingDiscards(),
+      lastCompletionTime: this.lastCompletionTime,
+      now: this.settings.clock.now(),
+    };
   }
 
-  private beginTrigger(request: TriggerRequest): void {
-    this.triggering = request;
-    const token = ++this.triggerToken;
-    const { self } = this.ports;
-    this.counterReady = this.counterReady
-      .then(() => this.ports.idCounter.getAndIncrement())
-      .then(
-        (checkpointId) => tell(self, { type: 'CheckpointIdAssigned', token, checkpointId }),
-        (error: unknown) => tell(self, { type: 'CheckpointIdFailed', token, error: errorMessage(error) }),
-      );
-  }
-
-  private onCheckpointIdFailed(token: number, error: string): void {
-    if (token !== this.triggerToken || this.triggering === null) return;
-    const request = this.triggering;
+  private onIdFailed(token: number, error: string): void {
+    if (this.triggering?.token !== token) return;
+    const { request } = this.triggering;
     this.triggering = null;
-    this.refuse(request, CheckpointFailureReason.ID_COUNTER_FAILURE, `the checkpoint id counter failed: ${error}`);
-    this.processQueue();
+    this.queueChanged = true;
+    this.refuse(request, CheckpointFailureReason.IO_FAILURE, `the checkpoint id counter failed: ${error}`);
+    // A broken counter stops every checkpoint: it counts toward tolerableFailures like any I/O failure.
+    if (this.failures.handleCheckpointFailure(-token, CheckpointFailureReason.IO_FAILURE)) this.failJobOverCheckpointFailures(`the checkpoint id counter failed: ${error}`);
   }
 
-  private onCheckpointIdAssigned(token: number, checkpointId: CheckpointId): void {
-    if (token !== this.triggerToken || this.triggering === null) return;
-    const request = this.triggering;
+  private onIdAssigned(token: number, checkpointId: CheckpointId): void {
+    if (this.triggering?.token !== token) return;
+    const { request } = this.triggering;
     this.triggering = null;
-    const admission = this.admit({ ...request, kind: 'savepoint' });
-    if (admission !== 'run' && admission !== 'wait') {
-      this.refuse(request, admission.reason, admission.message);
-      return this.processQueue();
-    }
+    this.queueChanged = true;
+    if (this.phase.status === 'restoring') return this.refuse(request, this.phase.reason, `failover in progress: ${this.phase.cause}`);
+    const view = this.triggerView();
+    const refused = decideTriggers([{ ...request, kind: 'savepoint' }], view, this.settings, false).refused[0];
+    if (refused !== undefined) return this.refuse(request, refused.reason, refused.message);
     const now = this.settings.clock.now();
     const properties: CheckpointProperties = {
       type: request.kind === 'savepoint' ? CheckpointType.SAVEPOINT : CheckpointType.CHECKPOINT,
       retention: request.retention,
       forced: request.kind !== 'periodic',
     };
-    const pending = new PendingCheckpoint(this.settings.jobId, checkpointId, now, properties, this.tasks.participants());
-    const timeout = this.settings.clock.schedule(this.settings.timeout, () => tell(this.ports.self, { type: 'CheckpointExpired', checkpointId }));
-    this.pending.set(checkpointId, { pending, requesters: request.replyTo === null ? [] : [request.replyTo], timeout });
-    this.counts.triggered += 1;
+    const pending = new PendingCheckpoint(this.settings.jobId, checkpointId, now, properties, this.tasks.table.participants());
+    const expiry = this.settings.clock.schedule(this.settings.timeout, () => tell(this.environment.self, internal({ type: 'CheckpointExpired', checkpointId })));
+    this.checkpoints.add({ pending, requesters: request.replyTo === null ? [] : [request.replyTo], expiry });
+    this.stats.counts.triggered += 1;
     this.emit({ type: 'checkpoint-triggered', checkpointId, savepoint: properties.type === CheckpointType.SAVEPOINT });
     const { jobId } = this.settings;
-    this.sendToTasks((taskId, attemptId) => ({ type: 'TriggerCheckpoint', jobId, taskId, attemptId, checkpointId, timestamp: now, properties }));
-    this.processQueue();
+    this.tasks.tellRunning((taskId, attemptId) => ({ type: 'TriggerCheckpoint', jobId, taskId, attemptId, checkpointId, timestamp: now, properties }));
   }
 
   private refuse(request: TriggerRequest, reason: CheckpointFailureReason, message: string): void {
-    this.counts.refusedTriggers += 1;
     const text = `${request.kind === 'savepoint' ? 'savepoint' : 'checkpoint'} not triggered: ${message}`;
-    this.latestFailed = { checkpointId: null, reason, message: text, timestamp: this.settings.clock.now() };
+    this.stats.reportFailed(null, reason, text, this.settings.clock.now(), null);
     if (request.replyTo !== null) tell(request.replyTo, { status: 'failed', checkpointId: null, reason, message: text });
     this.emit({ type: 'checkpoint-failed', checkpointId: null, reason, message: text });
   }
 
-  // ---------------------------------------------------------------- acknowledgements
+  // ---------------------------------------------------------------- acknowledgements and declines
 
   private isForeign(message: { readonly jobId: string }): boolean {
     if (message.jobId === this.settings.jobId) return false;
-    this.counts.foreignMessages += 1;
+    this.stats.counts.foreignMessages += 1;
     return true;
   }
 
   private onAcknowledge(message: AcknowledgeCheckpoint): void {
     if (this.isForeign(message)) return;
-    const inFlight = this.pending.get(message.checkpointId);
-    let result: TaskAcknowledgeResult;
-    if (inFlight === undefined) {
-      const completed = this.finalizing.has(message.checkpointId) || this.retainedCompletedIds.has(message.checkpointId);
-      result = completed ? TaskAcknowledgeResult.DUPLICATE : TaskAcknowledgeResult.DISCARDED;
-    } else {
-      const index = this.tasks.indexOf(message.taskId);
-      result = index === undefined
-        ? TaskAcknowledgeResult.UNKNOWN
-        : inFlight.pending.acknowledgeTask(index, message.attemptId, message.state, this.settings.clock.now());
+    const index = this.tasks.table.indexOf(message.taskId);
+    const problem = describeMalformedTaskState(message.state, this.settings.jobId, message.checkpointId, 'AcknowledgeCheckpoint.state');
+    if (problem !== null) {
+      this.reportMalformed(problem, message);
+      // A participant that cannot say what it snapshotted has declined: no need to wait for the timeout.
+      const inFlight = this.checkpoints.pendingCheckpoint(message.checkpointId);
+      if (inFlight !== undefined && index !== undefined && inFlight.pending.isParticipant(index, message.attemptId)) {
+        this.abort(inFlight, CheckpointFailureReason.DECLINED, `task ${message.taskId} sent a malformed acknowledgement of checkpoint ${message.checkpointId}: ${problem}`);
+      }
+      return;
     }
-    switch (result) {
+    const verdict = this.checkpoints.acknowledge(message.checkpointId, index, message.attemptId, message.state, this.settings.clock.now(), (id) => this.isRetained(id));
+    switch (verdict.result) {
       case TaskAcknowledgeResult.SUCCESS:
-        if ((inFlight as CheckpointInFlight).pending.isFullyAcknowledged) this.completePending(inFlight as CheckpointInFlight);
+        if (verdict.inFlight.pending.isFullyAcknowledged) this.complete(verdict.inFlight);
         return;
       case TaskAcknowledgeResult.DUPLICATE:
-        this.counts.duplicateAcknowledgements += 1;
+        this.stats.counts.duplicateAcknowledgements += 1;
         return;
       case TaskAcknowledgeResult.UNKNOWN:
       case TaskAcknowledgeResult.DISCARDED:
-        this.counts.discardedAcknowledgements += 1;
-        this.discardStates(message.checkpointId, [message.state]);
+        this.stats.counts.discardedAcknowledgements += 1;
+        this.stats.counts.discardedStates += 1;
+        this.cleaner.discardUnclaimed(message.checkpointId, message.state);
         return;
     }
   }
 
   private onDecline(message: DeclineCheckpoint): void {
     if (this.isForeign(message)) return;
-    const inFlight = this.pending.get(message.checkpointId);
-    const index = this.tasks.indexOf(message.taskId);
+    const inFlight = this.checkpoints.pendingCheckpoint(message.checkpointId);
+    const index = this.tasks.table.indexOf(message.taskId);
     if (inFlight === undefined || index === undefined || !inFlight.pending.isParticipant(index, message.attemptId)) return;
-    this.abortPending(inFlight, CheckpointFailureReason.DECLINED, `task ${message.taskId} declined checkpoint ${message.checkpointId}: ${message.reason}`);
+    this.abort(inFlight, CheckpointFailureReason.DECLINED, `task ${message.taskId} declined checkpoint ${message.checkpointId}: ${message.reason}`);
   }
 
   private onExpired(checkpointId: CheckpointId): void {
-    const inFlight = this.pending.get(checkpointId);
+    const inFlight = this.checkpoints.pendingCheckpoint(checkpointId);
     if (inFlight === undefined) return;
     const { pending } = inFlight;
-    this.abortPending(inFlight, CheckpointFailureReason.EXPIRED,
-      `checkpoint ${checkpointId} expired after ${this.settings.timeout} ms with ${pending.numberOfAcknowledgedTasks} of ${pending.numberOfTasks} tasks acknowledged`);
-  }
-
-  /** Discards task states that belong to no completed checkpoint: private files at once, shared files once safe. */
-  private discardStates(checkpointId: CheckpointId, states: readonly TaskStateSnapshot[]): void {
-    if (states.length === 0) return;
-    this.counts.discardedStates += states.length;
-    this.ports.cleaner.discardPrivateState(states);
-    this.sharedStateDiscards.giveUp(checkpointId, states);
+    const silent = pending.unacknowledgedTaskIds();
+    const named = silent.slice(0, SILENT_TASKS_NAMED).join(', ') + (silent.length > SILENT_TASKS_NAMED ? ` and ${silent.length - SILENT_TASKS_NAMED} more` : '');
+    this.abort(inFlight, CheckpointFailureReason.EXPIRED,
+      `checkpoint ${checkpointId} expired after ${this.settings.timeout} ms with ${pending.numberOfAcknowledgedTasks} of ${pending.numberOfTasks} tasks acknowledged; not acknowledged: ${named}`);
   }
 
   // ---------------------------------------------------------------- completion
 
-  private completePending(inFlight: CheckpointInFlight): void {
+  /** Every task acknowledged: the checkpoint is subsumed by a newer one, fails to finalize, or goes to the finalizer. */
+  private complete(inFlight: CheckpointInFlight): void {
     const { pending } = inFlight;
     const checkpointId = pending.checkpointId;
-    const isCheckpoint = pending.properties.type === CheckpointType.CHECKPOINT;
-    const newer = isCheckpoint ? this.newestCompletedOrFinalizingCheckpointId() : 0;
+    const newer = pending.properties.type === CheckpointType.CHECKPOINT ? this.checkpoints.newestCompletedOrFinalizing(this.latestCompletedCheckpointId) : 0;
     if (checkpointId < newer) {
-      return this.abortPending(inFlight, CheckpointFailureReason.SUBSUMED, `checkpoint ${checkpointId} was subsumed by checkpoint ${newer}, which completed first`);
+      return this.abort(inFlight, CheckpointFailureReason.SUBSUMED, `checkpoint ${checkpointId} was subsumed by checkpoint ${newer}, which completed first`);
     }
-    this.pending.delete(checkpointId);
-    inFlight.timeout.cancel();
-    const finalized = pending.finalize(this.settings.clock.now(), null);
-    let registered: CompletedCheckpoint;
+    let checkpoint: CompletedCheckpoint;
     try {
-      registered = this.ports.cleaner.registerCompleted(finalized);
+      const pointer = this.environment.storage === null ? null : storageLayout.metadataFile(this.settings.jobId, checkpointId);
+      checkpoint = this.cleaner.registerCompleted(pending.finalize(this.settings.clock.now(), pointer));
     } catch (error) {
-      this.discardStates(checkpointId, Object.values(finalized.taskStates));
-      this.finalizing.set(checkpointId, inFlight);
-      return this.onFinalizeFailed(checkpointId, `registering its shared state failed: ${errorMessage(error)}`);
+      // Nothing was registered (registration is all or nothing), so this is an abort like any other.
+      return this.abort(inFlight, CheckpointFailureReason.FINALIZE_FAILURE, `checkpoint ${checkpointId} could not be finalized: ${errorMessage(error)}`);
     }
-    this.finalizing.set(checkpointId, inFlight);
-    const { self } = this.ports;
-    this.finalizeChain = this.finalizeChain
-      .then(() => this.persist(registered))
-      .then(
-        ({ checkpoint, subsumed }) => tell(self, { type: 'CheckpointFinalized', checkpoint, subsumed }),
-        (error: unknown) => tell(self, { type: 'CheckpointFinalizeFailed', checkpointId, error: errorMessage(error) }),
-      );
+    inFlight.expiry.cancel();
+    this.checkpoints.startFinalizing(inFlight);
+    this.finalizer.finalize(checkpoint);
   }
 
-  /** The newest checkpoint (not savepoint) that completed or is being finalized: an older one acknowledged later is subsumed. */
-  private newestCompletedOrFinalizingCheckpointId(): number {
-    let newest = this.latestCompletedCheckpointId;
-    for (const { pending } of this.finalizing.values()) {
-      if (pending.properties.type === CheckpointType.CHECKPOINT && pending.checkpointId > newest) newest = pending.checkpointId;
-    }
-    return newest;
-  }
-
-  /** Writes the metadata (when there is storage) and adds the checkpoint to the store. Runs off the mailbox. */
-  private async persist(checkpoint: CompletedCheckpoint): Promise<{ checkpoint: CompletedCheckpoint; subsumed: readonly CompletedCheckpoint[] }> {
-    let stored = checkpoint;
-    const { storage, store, cleaner } = this.ports;
-    if (storage !== null) {
-      try {
-        const pointer = await storage.writeMetadata(checkpoint);
-        stored = freeze({ ...checkpoint, externalPointer: pointer }, true);
-      } catch (error) {
-        await cleaner.discard(checkpoint, 'failed-add').catch(() => undefined);
-        throw new Error(`writing the metadata of checkpoint ${checkpoint.checkpointId} to ${storage.description} failed: ${errorMessage(error)}`);
-      }
-    }
-    try {
-      const subsumed = await store.addCheckpointAndSubsumeOldestOne(stored);
-      return { checkpoint: stored, subsumed };
-    } catch (error) {
-      throw new Error(`adding checkpoint ${checkpoint.checkpointId} to the completed checkpoint store failed: ${errorMessage(error)}`);
-    }
-  }
-
-  private onFinalized(checkpoint: CompletedCheckpoint, subsumed: readonly CompletedCheckpoint[]): void {
+  private onFinalized(checkpoint: CompletedCheckpoint): void {
     const checkpointId = checkpoint.checkpointId;
-    const inFlight = this.finalizing.get(checkpointId);
-    this.finalizing.delete(checkpointId);
-    this.retainedCompletedIds.add(checkpointId);
-    for (const old of subsumed) this.retainedCompletedIds.delete(old.checkpointId);
-    this.sharedStateDiscards.settled(checkpointId);
-    if (checkpoint.properties.type === CheckpointType.CHECKPOINT) this.latestCompletedCheckpointId = Math.max(this.latestCompletedCheckpointId, checkpointId);
-    this.counts.completed += 1;
-    this.latestCompleted = {
-      checkpointId,
-      type: checkpoint.properties.type,
-      durationMs: checkpoint.completionTimestamp - checkpoint.triggerTimestamp,
-      stateSize: checkpoint.stateSize,
-      completionTimestamp: checkpoint.completionTimestamp,
-    };
-    if (inFlight !== undefined) this.lastFinished = inFlight.pending;
-    this.failureManager.handleCheckpointSuccess();
+    const inFlight = this.checkpoints.finishFinalizing(checkpointId);
+    const isCheckpoint = checkpoint.properties.type === CheckpointType.CHECKPOINT;
+    if (isCheckpoint) this.latestCompletedCheckpointId = Math.max(this.latestCompletedCheckpointId, checkpointId);
+    this.stats.reportCompleted(checkpoint, inFlight?.pending ?? null);
+    this.failures.reset();
     this.lastCompletionTime = this.settings.clock.now();
-    const subsumesPending = checkpoint.properties.type === CheckpointType.CHECKPOINT;
-    for (const older of subsumesPending ? [...this.pending.values()] : []) {
-      if (older.pending.checkpointId < checkpointId && older.pending.properties.type === CheckpointType.CHECKPOINT) {
-        this.abortPending(older, CheckpointFailureReason.SUBSUMED, `checkpoint ${older.pending.checkpointId} was subsumed by completed checkpoint ${checkpointId}`);
+    this.cleaner.settled(checkpointId);
+    if (isCheckpoint) {
+      for (const older of this.checkpoints.olderPendingCheckpoints(checkpointId)) {
+        this.abort(older, CheckpointFailureReason.SUBSUMED, `checkpoint ${older.pending.checkpointId} was subsumed by completed checkpoint ${checkpointId}`);
       }
     }
     this.completionNotificationsDue.push(checkpointId);
-    tell(this.ports.self, { type: 'NotifyTasksOfCompletion' });
+    tell(this.environment.self, internal({ type: 'NotifyTasksOfCompletion' }));
     for (const requester of inFlight?.requesters ?? []) tell(requester, { status: 'completed', checkpoint });
     this.emit({ type: 'checkpoint-completed', checkpoint });
-    this.processQueue();
+    this.queueChanged = true;
   }
 
   /**
@@ -539,218 +417,255 @@ export class CheckpointCoordinator {
    */
   private notifyTasksOfCompletion(): void {
     const due = this.completionNotificationsDue.splice(0);
-    if (this.status !== JobStatus.RUNNING) return;
+    if (this.phase.status === 'ended') return;
     const { jobId } = this.settings;
-    for (const checkpointId of due) {
-      this.sendToTasks((taskId, attemptId) => ({ type: 'NotifyCheckpointComplete', jobId, taskId, attemptId, checkpointId }));
-    }
+    for (const checkpointId of due) this.tasks.tellRunning((taskId, attemptId) => ({ type: 'NotifyCheckpointComplete', jobId, taskId, attemptId, checkpointId }));
   }
 
-  private onFinalizeFailed(checkpointId: CheckpointId, error: string): void {
-    const inFlight = this.finalizing.get(checkpointId);
+  private onFinalizeFailed(checkpoint: CompletedCheckpoint, error: string): void {
+    const inFlight = this.checkpoints.finishFinalizing(checkpoint.checkpointId);
     if (inFlight === undefined) return;
-    this.finalizing.delete(checkpointId);
-    this.finishFailed(inFlight, CheckpointFailureReason.FINALIZE_FAILURE, `checkpoint ${checkpointId} could not be finalized: ${error}`);
+    this.cleaner.discardFailedFinalization(checkpoint);
+    this.finish(inFlight, CheckpointFailureReason.IO_FAILURE, `checkpoint ${checkpoint.checkpointId} could not be finalized: ${error}`);
   }
 
   // ---------------------------------------------------------------- aborts and failures
 
-  private abortPending(inFlight: CheckpointInFlight, reason: CheckpointFailureReason, message: string): void {
+  /** The one way a pending checkpoint ends without completing: its state goes through the cleaner's one rule. */
+  private abort(inFlight: CheckpointInFlight, reason: CheckpointFailureReason, message: string): void {
     const { pending } = inFlight;
-    this.pending.delete(pending.checkpointId);
-    inFlight.timeout.cancel();
-    this.discardStates(pending.checkpointId, pending.abort(reason));
-    this.ports.cleaner.discardAbortedCheckpoint(this.settings.jobId, pending.checkpointId);
-    this.finishFailed(inFlight, reason, message);
+    this.checkpoints.removePending(pending.checkpointId);
+    inFlight.expiry.cancel();
+    const states = pending.abort(reason);
+    this.stats.counts.discardedStates += states.length;
+    this.cleaner.discardAborted(pending.checkpointId, states);
+    this.finish(inFlight, reason, message);
   }
 
-  private finishFailed(inFlight: CheckpointInFlight, reason: CheckpointFailureReason, message: string): void {
+  /** A triggered checkpoint failed: tasks, requesters and listener hear of it, and it counts toward the tolerance. */
+  private finish(inFlight: CheckpointInFlight, reason: CheckpointFailureReason, message: string): void {
     const checkpointId = inFlight.pending.checkpointId;
-    this.sharedStateDiscards.settled(checkpointId);
-    this.lastFinished = inFlight.pending;
-    this.counts.failed += 1;
-    this.latestFailed = { checkpointId, reason, message, timestamp: this.settings.clock.now() };
-    if (!isPreFlight(reason)) {
+    this.cleaner.settled(checkpointId);
+    this.stats.reportFailed(checkpointId, reason, message, this.settings.clock.now(), inFlight.pending);
+    if (!isPreFlight(reason) && this.phase.status !== 'ended') {
       const { jobId } = this.settings;
-      this.sendToTasks((taskId, attemptId) => ({ type: 'NotifyCheckpointAborted', jobId, taskId, attemptId, checkpointId, reason }));
+      this.tasks.tellRunning((taskId, attemptId) => ({ type: 'NotifyCheckpointAborted', jobId, taskId, attemptId, checkpointId, reason }));
     }
     for (const requester of inFlight.requesters) tell(requester, { status: 'failed', checkpointId, reason, message });
     this.emit({ type: 'checkpoint-failed', checkpointId, reason, message });
-    if (this.failureManager.handleCheckpointFailure(checkpointId, reason)) {
-      this.failJob(`${this.failureManager.continuousFailures} checkpoint failures in a row exceed tolerableFailures (${this.settings.tolerableFailures}); last: ${message}`);
-    } else {
-      this.processQueue();
-    }
+    this.queueChanged = true;
+    if (this.failures.handleCheckpointFailure(checkpointId, reason)) this.failJobOverCheckpointFailures(message);
   }
 
-  private failJob(message: string): void {
-    this.counts.jobFailures += 1;
-    this.emit({ type: 'job-failed', message });
-    this.startFailover(CheckpointFailureReason.JOB_FAILOVER, message);
+  private failJobOverCheckpointFailures(last: string): void {
+    this.stats.counts.jobFailures += 1;
+    const cause = `${this.failures.continuousFailures} checkpoint failures in a row exceed tolerableFailures (${this.settings.tolerableFailures}); last: ${last}`;
+    this.failover(CheckpointFailureReason.JOB_FAILOVER, cause, { countsAsFailure: true });
   }
 
   private onTaskFailed(message: TaskFailed): void {
     if (this.isForeign(message)) return;
-    const index = this.tasks.indexOf(message.taskId);
-    if (index === undefined || !this.tasks.isRunning(index) || this.tasks.attemptIds[index] !== message.attemptId) return;
-    this.tasks.markFailed(index);
+    const index = this.tasks.table.indexOf(message.taskId);
+    if (index === undefined || !this.tasks.table.isRunning(index) || this.tasks.table.attemptIds[index] !== message.attemptId) return;
+    this.tasks.table.markFailed(index);
     this.emit({ type: 'task-failed', taskId: message.taskId, attemptId: message.attemptId, error: message.error });
-    if (this.status !== JobStatus.RUNNING) return;
-    this.startFailover(CheckpointFailureReason.TASK_FAILURE, `task ${message.taskId} (attempt ${message.attemptId}) failed: ${message.error}`);
+    this.failover(CheckpointFailureReason.TASK_FAILURE, `task ${message.taskId} (attempt ${message.attemptId}) failed: ${message.error}`, { countsAsFailure: true });
   }
 
-  /** Aborts pending checkpoints, pauses the scheduler and, once finalizations in flight have settled, restores the latest checkpoint. */
-  private startFailover(reason: CheckpointFailureReason, cause: string): void {
-    if (this.status !== JobStatus.RUNNING) return;
-    if (!this.failingOver) this.resumeSchedulerAfterFailover = this.schedulerRunning;
-    this.failingOver = true;
-    this.stopScheduler();
-    for (const inFlight of [...this.pending.values()]) {
-      this.abortPending(inFlight, reason, `checkpoint ${inFlight.pending.checkpointId} aborted by failover: ${cause}`);
+  /**
+   * Stops the job and restores it from the latest checkpoint. A failure asks the restart strategy, which may give up
+   * (the job then ends FAILED) or say after how long; a failure while a restore is pending joins it. Queued requests are
+   * refused with the failover's reason, pending checkpoints aborted, and the restore runs once the delay has passed and
+   * the finalizations in flight have ended, so it restores from the truly latest checkpoint.
+   */
+  private failover(reason: CheckpointFailureReason, cause: string, options: { readonly countsAsFailure: boolean; readonly requester?: TypedRef<RestoreOutcome> }): void {
+    const phase = this.phase;
+    if (phase.status === 'ended') return;
+    if (phase.status === 'restoring') {
+      if (options.requester !== undefined) phase.requesters.push(options.requester);
+      return;
     }
-    for (const request of this.queue.splice(0)) this.refuse(request, reason, `failover in progress: ${cause}`);
-    const token = ++this.failoverToken;
-    const { self } = this.ports;
-    const runFailover = (): void => tell(self, { type: 'RunFailover', token });
-    const delay = reason === CheckpointFailureReason.TASK_FAILURE ? this.settings.restartDelay : 0;
-    this.finalizeChain = this.finalizeChain.then(() => {
-      if (delay === 0) runFailover();
-      else this.settings.clock.schedule(delay, runFailover);
+    let delayMs = 0;
+    if (options.countsAsFailure) {
+      const decision = this.restarts.onFailure(this.settings.clock.now());
+      if (!decision.restart) return this.failForGood(`the restart strategy gave up: ${decision.reason}; last: ${cause}`, false, []);
+      delayMs = decision.delayMs;
+      this.emit({ type: 'restart-scheduled', cause, delayMs, attempt: decision.attempt });
+    }
+    this.beginRestore(reason, cause, this.trigger.isRunning, options.requester === undefined ? [] : [options.requester]);
+    for (const request of this.queue) this.refuse(request, reason, `failover in progress: ${cause}`);
+    this.queue = [];
+    for (const inFlight of this.checkpoints.allPending()) {
+      this.abort(inFlight, reason, `checkpoint ${inFlight.pending.checkpointId} aborted by failover: ${cause}`);
+    }
+    this.scheduleRestore(delayMs);
+  }
+
+  private beginRestore(reason: CheckpointFailureReason, cause: string, resumeScheduler: boolean, requesters: TypedRef<RestoreOutcome>[]): void {
+    this.trigger.stop();
+    this.phase = { status: 'restoring', token: ++this.restoreToken, reason, cause, resumeScheduler, requesters, timer: null };
+  }
+
+  private scheduleRestore(delayMs: number): void {
+    const phase = this.phase;
+    if (phase.status !== 'restoring') return;
+    const { token } = phase;
+    const run = (): void => tell(this.environment.self, internal({ type: 'RunRestore', token }));
+    this.finalizer.afterFinalizations(() => {
+      if (this.phase !== phase) return;
+      if (delayMs === 0) run();
+      else phase.timer = this.settings.clock.schedule(delayMs, run);
     });
   }
 
-  private runFailover(token: number): void {
-    if (token !== this.failoverToken || !this.failingOver || this.status !== JobStatus.RUNNING) return;
-    const requesters = this.failoverRequesters.splice(0);
+  private runRestore(token: number): void {
+    const phase = this.phase;
+    if (phase.status !== 'restoring' || phase.token !== token) return;
     this.notifyTasksOfCompletion();
-    const latest = this.ports.store.getLatestCheckpoint();
-    const problem = this.restoreProblem(latest);
-    if (problem !== null) {
-      this.emit({ type: 'restore-failed', message: problem });
-      return this.failTerminally(problem, requesters);
+    const latest = this.environment.store.getLatestCheckpoint();
+    const plan = planRestore(latest, this.tasks.table.ids, this.settings);
+    if (!plan.ok) {
+      this.emit({ type: 'restore-failed', message: plan.problem });
+      // The job cannot start from its checkpoints as configured: they are kept, so a fixed configuration can resume.
+      return this.failForGood(plan.problem, true, phase.requesters);
     }
-    for (const index of this.tasks.failedIndexes()) {
-      try {
-        this.deployTask(index);
-        this.counts.taskRestarts += 1;
-        this.emit({ type: 'task-restarted', taskId: this.tasks.ids[index] as TaskId, attemptId: this.tasks.attemptIds[index] as AttemptId });
-      } catch (error) {
-        return this.failTerminally(`restarting task ${this.tasks.ids[index]} failed: ${errorMessage(error)}`, requesters);
-      }
+    const restarted = this.tasks.table.failedIndexes();
+    const deployFailures = this.deployNotRunning();
+    for (const index of restarted) {
+      if (!this.tasks.table.isRunning(index)) continue;
+      this.stats.counts.taskRestarts += 1;
+      this.emit({ type: 'task-restarted', taskId: this.tasks.table.ids[index] as TaskId, attemptId: this.tasks.table.attemptIds[index] as AttemptId });
     }
-    const checkpointId = latest?.checkpointId ?? null;
+    if (deployFailures !== null) {
+      // The restart itself failed: a failure like any other, which the restart strategy judges.
+      const decision = this.restarts.onFailure(this.settings.clock.now());
+      if (!decision.restart) return this.failForGood(`the restart strategy gave up: ${decision.reason}; last: ${deployFailures}`, false, phase.requesters);
+      this.emit({ type: 'restart-scheduled', cause: deployFailures, delayMs: decision.delayMs, attempt: decision.attempt });
+      this.beginRestore(phase.reason, deployFailures, phase.resumeScheduler, phase.requesters);
+      return this.scheduleRestore(decision.delayMs);
+    }
     const { jobId } = this.settings;
-    this.sendToTasks((taskId, attemptId) => ({ type: 'RestoreState', jobId, taskId, attemptId, checkpointId, state: latest?.taskStates[taskId] ?? null }));
-    if (latest !== null) this.advanceCounterPast(latest.checkpointId);
-    this.failingOver = false;
-    this.counts.restored += 1;
-    this.latestRestore = { checkpointId, timestamp: this.settings.clock.now() };
-    this.emit({ type: 'state-restored', checkpointId, tasks: this.tasks.size });
-    for (const requester of requesters) tell(requester, { status: 'restored', checkpointId });
-    if (this.resumeSchedulerAfterFailover) {
-      this.resumeSchedulerAfterFailover = false;
-      this.startScheduler();
+    const { checkpointId, states } = plan;
+    this.tasks.tellRunning((taskId, attemptId, index) => ({ type: 'RestoreState', jobId, taskId, attemptId, checkpointId, state: states[index] ?? null }));
+    if (checkpointId !== null) {
+      this.finalizer.advanceCounterPast(checkpointId).catch((error: unknown) => {
+        this.emit({ type: 'storage-failure', message: `advancing the checkpoint id counter past ${checkpointId} failed: ${errorMessage(error)}` });
+      });
     }
-    this.processQueue();
+    this.phase = { status: 'running' };
+    this.failures.reset();
+    this.stats.reportRestored(checkpointId, this.settings.clock.now());
+    this.emit({ type: 'state-restored', checkpointId, tasks: this.tasks.table.size });
+    for (const requester of phase.requesters) tell(requester, { status: 'restored', checkpointId });
+    if (phase.resumeScheduler) this.trigger.start();
+    this.queueChanged = true;
   }
 
-  /** The job cannot go on: it is FAILED, the scheduler stops, the tasks that run are stopped. */
-  private failTerminally(message: string, requesters: readonly TypedRef<RestoreOutcome>[]): void {
-    this.failingOver = false;
-    this.status = JobStatus.FAILED;
-    this.stopScheduler();
-    this.stopRunningTasks();
+  // ---------------------------------------------------------------- the end
+
+  /** The job cannot go on: it ends FAILED. Its checkpoints follow their retention policy, or are all kept when `keepCheckpoints`. */
+  private failForGood(message: string, keepCheckpoints: boolean, requesters: readonly TypedRef<RestoreOutcome>[]): void {
+    this.end(JobStatus.FAILED, keepCheckpoints ? JobStatus.SUSPENDED : JobStatus.FAILED, message);
     for (const requester of requesters) tell(requester, { status: 'failed', message });
     this.emit({ type: 'job-failed', message });
+    this.finalizer.shutdown(keepCheckpoints ? JobStatus.SUSPENDED : JobStatus.FAILED).catch((error: unknown) => this.reportShutdownFailure(error));
   }
-
-  /** Stops every running task actor; their failure reports are then ignored, since they no longer run. */
-  private stopRunningTasks(): void {
-    this.tasks.refs.forEach((ref, index) => {
-      if (ref !== null && this.tasks.isRunning(index)) {
-        this.tasks.markFailed(index);
-        this.ports.stopTask(ref);
-      }
-    });
-  }
-
-  private restoreProblem(latest: CompletedCheckpoint | null): string | null {
-    if (latest === null) {
-      return this.settings.errorIfNoCheckpoint
-        ? `restore of job ${this.settings.jobId} failed: there is no completed checkpoint to restore from and errorIfNoCheckpoint is set`
-        : null;
-    }
-    if (this.settings.allowNonRestoredState) return null;
-    const orphaned = Object.keys(latest.taskStates).filter((taskId) => this.tasks.indexOf(taskId) === undefined);
-    return orphaned.length === 0
-      ? null
-      : `restore of job ${this.settings.jobId} failed: checkpoint ${latest.checkpointId} holds state for task(s) ${orphaned.join(', ')} that no longer exist; set allowNonRestoredState to restore without it`;
-  }
-
-  private advanceCounterPast(checkpointId: CheckpointId): void {
-    const counter = this.ports.idCounter;
-    this.counterReady = this.counterReady
-      .then(() => counter.get())
-      .then((next) => (next <= checkpointId ? counter.setCount(checkpointId + 1) : undefined))
-      .catch((error: unknown) => this.emit({ type: 'storage-failure', message: `advancing the checkpoint id counter past ${checkpointId} failed: ${errorMessage(error)}` }));
-  }
-
-  // ---------------------------------------------------------------- shutdown and stats
 
   private shutdown(jobStatus: JobStatus, replyTo: TypedRef<{ readonly done: true }>): void {
-    if (this.status === JobStatus.RUNNING) {
-      this.status = jobStatus === JobStatus.RUNNING ? JobStatus.SUSPENDED : jobStatus;
-      this.stopScheduler();
-      this.pauseTimer?.timer.cancel();
-      this.failoverToken += 1;
-      this.failingOver = false;
-      for (const requester of this.failoverRequesters.splice(0)) tell(requester, { status: 'failed', message: `the coordinator shut down (job ${this.status})` });
-      for (const request of this.queue.splice(0)) this.refuse(request, CheckpointFailureReason.COORDINATOR_SHUTDOWN, `the coordinator shut down (job ${this.status})`);
-      for (const inFlight of [...this.pending.values()]) {
-        this.abortPending(inFlight, CheckpointFailureReason.COORDINATOR_SHUTDOWN, `checkpoint ${inFlight.pending.checkpointId} aborted: the coordinator shut down`);
-      }
-      this.stopRunningTasks();
+    if (this.phase.status !== 'ended') {
+      const status = jobStatus === JobStatus.RUNNING ? JobStatus.SUSPENDED : jobStatus;
+      this.end(status, status, `the coordinator shut down (job ${status})`);
     }
-    const status = this.status;
-    const { store, idCounter } = this.ports;
-    this.finalizeChain = this.finalizeChain
-      .then(() => store.shutdown(status))
-      .then(() => idCounter.shutdown(status))
-      .catch((error: unknown) => this.emit({ type: 'storage-failure', message: `shutting down the checkpoint store or id counter failed: ${errorMessage(error)}` }))
+    const status = this.phase.status === 'ended' ? this.phase.jobStatus : jobStatus;
+    // Finalizations in flight end first, so a SUSPENDED job keeps every checkpoint that completed.
+    this.finalizer.shutdown(status)
+      .catch((error: unknown) => this.reportShutdownFailure(error))
       .then(() => tell(replyTo, { done: true }));
   }
 
-  private stats(): CheckpointStats {
-    const finished = this.lastFinished;
-    return freeze(
-      {
-        jobStatus: this.status,
-        timerRunning: this.schedulerRunning,
-        counts: { ...this.counts, inProgress: this.pending.size + this.finalizing.size },
-        latestCompleted: this.latestCompleted,
-        latestFailed: this.latestFailed,
-        latestRestore: this.latestRestore,
-        lastAcknowledgementLatencies: finished === null
-          ? null
-          : { checkpointId: finished.checkpointId, perTask: finished.acknowledgementLatencies() as Record<TaskId, number | null> },
-        continuousFailures: this.failureManager.continuousFailures,
-        pendingDiscards: this.ports.cleaner.pendingDiscards(),
-      },
-      true,
-    );
+  /** Moves to the ended phase: no timer left, queued requests refused, pending checkpoints aborted, tasks stopped. */
+  private end(jobStatus: JobStatus, _storeStatus: JobStatus, why: string): void {
+    const phase = this.phase;
+    this.trigger.cancelAll();
+    if (phase.status === 'restoring') {
+      phase.timer?.cancel();
+      for (const requester of phase.requesters) tell(requester, { status: 'failed', message: why });
+    }
+    this.phase = { status: 'ended', jobStatus };
+    for (const request of this.queue) this.refuse(request, CheckpointFailureReason.COORDINATOR_SHUTDOWN, why);
+    this.queue = [];
+    for (const inFlight of this.checkpoints.allPending()) {
+      this.abort(inFlight, CheckpointFailureReason.COORDINATOR_SHUTDOWN, `checkpoint ${inFlight.pending.checkpointId} aborted: ${why}`);
+    }
+    this.tasks.stopRunning();
+  }
+
+  private reportShutdownFailure(error: unknown): void {
+    this.emit({ type: 'storage-failure', message: `shutting down the checkpoint store or id counter failed: ${errorMessage(error)}` });
+  }
+
+  // ---------------------------------------------------------------- reporting
+
+  private isRetained(checkpointId: number): boolean {
+    return this.environment.store.getAllCheckpoints().some((checkpoint) => checkpoint.checkpointId === checkpointId);
+  }
+
+  private filesOfRetained(checkpointId: number): ReadonlySet<string> | null {
+    const checkpoint = this.environment.store.getAllCheckpoints().find((retained) => retained.checkpointId === checkpointId);
+    return checkpoint === undefined ? null : new Set(Object.values(checkpoint.taskStates).flatMap((state) => [...fileHandlesOf(state)].map((file) => file.path)));
+  }
+
+  private reportMalformed(problem: string, message: unknown): void {
+    this.stats.counts.malformedMessages += 1;
+    this.environment.warn(`checkpoint coordinator of job ${this.settings.jobId} ignored a malformed message: ${problem}`);
+    this.emit({ type: 'malformed-message', problem });
+    this.answerMalformedRequest(problem, message);
+  }
+
+  /** A request with a usable reply ref is answered with what was wrong, so its sender does not wait for nothing. */
+  private answerMalformedRequest(problem: string, message: unknown): void {
+    const request = message as Partial<Record<'type' | 'replyTo', unknown>>;
+    if (describeMalformedMessage({ ...request, type: 'GetTasks' }) !== null) return;
+    const replyTo = request.replyTo as TypedRef<never>;
+    if (request.type === 'TriggerCheckpointNow' || request.type === 'TriggerSavepoint') {
+      tell(replyTo as TypedRef<CheckpointOutcome>, { status: 'failed', checkpointId: null, reason: CheckpointFailureReason.INVALID_REQUEST, message: problem });
+    } else if (request.type === 'RestoreLatestCheckpoint') {
+      tell(replyTo as TypedRef<RestoreOutcome>, { status: 'failed', message: problem });
+    } else if (request.type === 'RegisterTask') {
+      tell(replyTo as TypedRef<{ readonly error: string }>, { error: problem });
+    }
+  }
+
+  private reportRefusedDiscards(checkpointId: CheckpointId, refused: readonly DiscardRefusal[]): void {
+    this.stats.counts.refusedDiscards += refused.length;
+    this.environment.warn(`checkpoint coordinator of job ${this.settings.jobId} kept ${refused.length} file(s) it was asked to discard for checkpoint ${checkpointId}: ${refused.map((each) => `${each.path} (${each.reason})`).join('; ')}`);
+    this.emit({ type: 'state-discard-refused', checkpointId, refused });
+  }
+
+  private statsSnapshot() {
+    return this.stats.snapshot({
+      jobStatus: this.phase.status === 'ended' ? this.phase.jobStatus : JobStatus.RUNNING,
+      timerRunning: this.trigger.isRunning,
+      inProgress: this.checkpoints.size,
+      continuousFailures: this.failures.continuousFailures,
+      pendingDiscards: this.cleaner.pendingDiscards(),
+    });
   }
 
   private emit(event: CoordinatorEvent): void {
-    const listener = this.ports.onEvent;
+    const listener = this.environment.onEvent;
     if (listener === null) return;
     try {
       listener(event);
     } catch (error) {
-      this.counts.internalErrors += 1;
-      this.ports.warn(`the onEvent listener threw on '${event.type}': ${errorMessage(error)}`);
+      this.stats.counts.internalErrors += 1;
+      this.environment.warn(`the onEvent listener threw on '${event.type}': ${errorMessage(error)}`);
     }
   }
 }
 
 /** The public face of a spawned coordinator: tasks and clients may send it these messages. */
 export type CheckpointCoordinatorRef = TypedRef<CoordinatorMessage>;
+
+/** @internal for the shell: the type of the task messages a batch carries. */
+export type { TaskToCoordinatorMessage, Cancellable };

@@ -1,13 +1,13 @@
-import type { CheckpointId } from '../core/ids.js';
 import { countsAsFailure, type CheckpointFailureReason } from '../checkpoint/checkpoint-failure-reason.js';
 
 /**
- * Decides when failed checkpoints fail the job. Only declined, expired and I/O failures count, each
- * checkpoint id at most once; a completed checkpoint resets the count. More than `tolerableFailures`
+ * Decides when failed checkpoints fail the job. Only declined, expired, finalize and I/O failures count, each
+ * checkpoint at most once (a trigger that failed before it got an id counts under a key of its own); a completed
+ * checkpoint resets the count, and so does the restore that a job failure leads to. More than `tolerableFailures`
  * counted failures in a row fail the job.
  */
 export class CheckpointFailureManager {
-  private readonly countedIds = new Set<CheckpointId>();
+  private readonly countedIds = new Set<number>();
 
   constructor(private readonly tolerableFailures: number) {}
 
@@ -16,15 +16,15 @@ export class CheckpointFailureManager {
     return this.countedIds.size;
   }
 
-  /** Records a failure; returns true when the job must fail. */
-  handleCheckpointFailure(checkpointId: CheckpointId, reason: CheckpointFailureReason): boolean {
-    if (!countsAsFailure(reason) || this.countedIds.has(checkpointId)) return false;
-    this.countedIds.add(checkpointId);
+  /** Records a failure of the checkpoint (or trigger) named by `key`; returns true when the job must fail. */
+  handleCheckpointFailure(key: number, reason: CheckpointFailureReason): boolean {
+    if (!countsAsFailure(reason) || this.countedIds.has(key)) return false;
+    this.countedIds.add(key);
     return this.countedIds.size > this.tolerableFailures;
   }
 
-  /** Records a success: the failure count starts again from zero. */
-  handleCheckpointSuccess(): void {
+  /** Records a success, or a restore: the failure count starts again from zero. */
+  reset(): void {
     this.countedIds.clear();
   }
 }

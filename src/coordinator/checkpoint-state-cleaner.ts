@@ -1,44 +1,53 @@
 import type { CheckpointId, JobId } from '../core/ids.js';
 import type { CompletedCheckpoint } from '../checkpoint/completed-checkpoint.js';
-import type { CompletedCheckpointDiscarder, DiscardCause } from '../checkpoint/completed-checkpoint-store.js';
-import type { TaskStateSnapshot } from '../state/state-handles.js';
+import type { CompletedCheckpointDiscarder } from '../checkpoint/completed-checkpoint-store.js';
 
 /**
- * Everything the coordinator does to state it does not keep: registering the shared state of completed
- * checkpoints, and discarding the state of aborted checkpoints, late acknowledgements and subsumed
- * checkpoints. Implementations start deletions and return; they never block the coordinator's mailbox.
+ * The file-level primitives behind the coordinator's discards: the shared-state registry of completed checkpoints and
+ * the deletions of state nothing retains. The coordinator decides what may be deleted (one rule for every way a
+ * checkpoint ends without completing, see DESIGN.md); implementations carry it out off the coordinator's mailbox and
+ * never block it.
  */
 export interface CheckpointStateCleaner extends CompletedCheckpointDiscarder {
   /**
    * Registers a completed checkpoint's shared state and returns it with every placeholder resolved.
-   * @throws Error naming the key when a placeholder refers to nothing registered.
+   * @throws Error naming the key when a placeholder refers to nothing registered; then nothing was registered.
    */
   registerCompleted(checkpoint: CompletedCheckpoint): CompletedCheckpoint;
   /** Registers again the shared state of checkpoints recovered from a store (after a coordinator restart). */
   registerRecovered(checkpoints: readonly CompletedCheckpoint[]): void;
-  /** Deletes the private files (exclusive streams, private and meta files) of task states that belong to no completed checkpoint. */
-  discardPrivateState(states: readonly TaskStateSnapshot[]): void;
   /**
-   * Deletes the shared files of task states that belong to no completed checkpoint, keeping every file a registered
-   * (completed) checkpoint references. The coordinator calls it only once no checkpoint that might still carry the
-   * same files is in flight.
+   * Takes back the registrations of a checkpoint that was registered but did not complete (its finalization failed),
+   * deleting nothing: the coordinator deletes what became unreferenced once no checkpoint in flight can carry it.
    */
-  discardUnreferencedSharedState(states: readonly TaskStateSnapshot[]): void;
-  /** Removes the directory of an aborted checkpoint (`<jobId>/chk-<id>/`) with whatever is left in it. */
-  discardAbortedCheckpoint(jobId: JobId, checkpointId: CheckpointId): void;
-  /** Releases a completed checkpoint the store let go of. */
-  discard(checkpoint: CompletedCheckpoint, cause: DiscardCause): Promise<void>;
+  releaseRegistrations(checkpoint: CompletedCheckpoint): void;
+  /** Whether a registered (retained) checkpoint references the shared file at `path`. */
+  isSharedFileReferenced(path: string): boolean;
+  /** Deletes one file (a path relative to the storage base), with retries; deleting a missing file succeeds. */
+  discardFile(path: string): void;
+  /** Removes `<jobId>/chk-<id>/` with whatever is in it. */
+  discardCheckpointDirectory(jobId: JobId, checkpointId: CheckpointId): void;
+  /**
+   * Releases a completed checkpoint the store let go of. Crash-ordered: what makes it a retained checkpoint (its
+   * metadata) goes first, its files only once that is gone, so a crash in between leaves orphans, never metadata
+   * whose files are half deleted.
+   */
+  discard(checkpoint: CompletedCheckpoint, cause: DiscardCauseOfStore): Promise<void>;
   /** Deletions queued or in flight. */
   pendingDiscards(): number;
 }
+
+/** Why the store releases a completed checkpoint. */
+export type DiscardCauseOfStore = Parameters<CompletedCheckpointDiscarder['discard']>[1];
 
 /** A cleaner for state that lives only in memory: nothing to register, nothing to delete. */
 export const inMemoryStateCleaner: CheckpointStateCleaner = {
   registerCompleted: (checkpoint) => checkpoint,
   registerRecovered: () => undefined,
-  discardPrivateState: () => undefined,
-  discardUnreferencedSharedState: () => undefined,
-  discardAbortedCheckpoint: () => undefined,
+  releaseRegistrations: () => undefined,
+  isSharedFileReferenced: () => false,
+  discardFile: () => undefined,
+  discardCheckpointDirectory: () => undefined,
   discard: async () => undefined,
   pendingDiscards: () => 0,
 };

@@ -12,9 +12,14 @@ export type CoordinatorEvent =
   | { readonly type: 'checkpoint-failed'; readonly checkpointId: CheckpointId | null; readonly reason: CheckpointFailureReason; readonly message: string }
   | { readonly type: 'task-failed'; readonly taskId: TaskId; readonly attemptId: AttemptId; readonly error: string }
   | { readonly type: 'task-restarted'; readonly taskId: TaskId; readonly attemptId: AttemptId }
+  /** A failure stopped the job; the restart strategy restores it after `delayMs`. `attempt` counts the restarts so far. */
+  | { readonly type: 'restart-scheduled'; readonly cause: string; readonly delayMs: number; readonly attempt: number }
   | { readonly type: 'state-restored'; readonly checkpointId: CheckpointId | null; readonly tasks: number }
+  /** The job failed for good (the restart strategy gave up, or it cannot be restored): the coordinator ended with FAILED. */
   | { readonly type: 'job-failed'; readonly message: string }
   | { readonly type: 'restore-failed'; readonly message: string }
   | { readonly type: 'malformed-message'; readonly problem: string }
   | { readonly type: 'storage-failure'; readonly message: string }
+  /** Files the coordinator was asked to discard and left alone, because they were not its to delete. */
+  | { readonly type: 'state-discard-refused'; readonly checkpointId: CheckpointId; readonly refused: readonly { readonly path: string; readonly reason: string }[] }
   | { readonly type: 'internal-error'; readonly message: string };

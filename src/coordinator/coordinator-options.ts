@@ -6,9 +6,11 @@ import { CheckpointRetention } from '../checkpoint/checkpoint-properties.js';
 import type { CheckpointIDCounter } from '../checkpoint/checkpoint-id-counter.js';
 import type { CompletedCheckpointStore } from '../checkpoint/completed-checkpoint-store.js';
 import type { CheckpointStorage } from '../storage/checkpoint-storage.js';
-import type { TaskSpec } from '../task/task-deployment.js';
+import type { TaskSpec } from '../protocol/task-deployment.js';
 import type { CheckpointStateCleaner } from './checkpoint-state-cleaner.js';
 import type { CoordinatorEvent } from './coordinator-event.js';
+import { MAX_TIMER_DELAY_MS } from '../core/timer-limits.js';
+import { validateRestartStrategy, type RestartStrategy, type RestartStrategyOption } from './restart-strategy.js';
 
 /** How a checkpoint coordinator is configured. Checked once, when it is spawned. */
 export interface CheckpointCoordinatorOptions {
@@ -34,8 +36,12 @@ export interface CheckpointCoordinatorOptions {
   readonly maxPendingDiscards?: number;
   /** Fail the restore when there is no completed checkpoint, instead of restarting tasks empty. Default false. */
   readonly errorIfNoCheckpoint?: boolean;
-  /** Milliseconds between a task failure and the restart of the failed task (Flink's fixed-delay restart). Default 0. */
-  readonly restartDelay?: number;
+  /**
+   * How the job restarts after a failure (Flink's `restart-strategy`): `none`, `fixed-delay`, `failure-rate` or
+   * `exponential-delay`. Default: exponential-delay with Flink's defaults (1 s, x1.5 up to 1 min, 10% jitter, reset
+   * after 1 h without failure).
+   */
+  readonly restartStrategy?: RestartStrategyOption;
   /** Restore even when the checkpoint holds state for tasks that no longer exist. Default false. */
   readonly allowNonRestoredState?: boolean;
   /** What happens to retained checkpoints when the job ends. Default never-retain-after-termination. */
@@ -74,7 +80,7 @@ export interface CoordinatorSettings {
   readonly maxPendingDiscards: number;
   readonly errorIfNoCheckpoint: boolean;
   readonly allowNonRestoredState: boolean;
-  readonly restartDelay: number;
+  readonly restartStrategy: RestartStrategy;
   readonly retention: CheckpointRetention;
   readonly startScheduler: boolean;
   readonly tasks: readonly TaskSpec[];
@@ -100,6 +106,32 @@ function integerAtLeast(options: object, key: string, minimum: number, fallback:
   return value;
 }
 
+/** A delay a Node.js timer waits for: an integer of at least `minimum`, below 2^31 ms (Node.js fires longer timers after 1 ms). */
+function delay(options: object, key: string, minimum: number, fallback: number): number {
+  const value = integerAtLeast(options, key, minimum, fallback);
+  if (value > MAX_TIMER_DELAY_MS) {
+    throw new InvalidOptionError(`${FIELD}.${key}`, `must be below ${MAX_TIMER_DELAY_MS + 1} ms (the longest a Node.js timer waits), got ${value}`);
+  }
+  return value;
+}
+
+/** The methods the engine calls on each collaborator a user may pass. */
+const REQUIRED_METHODS = {
+  clock: ['now', 'schedule'],
+  store: ['addCheckpointAndSubsumeOldestOne', 'getLatestCheckpoint', 'getAllCheckpoints', 'getNumberOfRetainedCheckpoints', 'shutdown'],
+  idCounter: ['getAndIncrement', 'get', 'setCount', 'shutdown'],
+  storage: ['writeSharedFile', 'writeExclusiveFile', 'writeTaskOwnedFile', 'readFile', 'deleteFile', 'writeMetadata', 'readMetadata', 'listMetadata', 'discardCheckpointDirectory', 'listFiles'],
+  stateCleaner: ['registerCompleted', 'registerRecovered', 'releaseRegistrations', 'isSharedFileReferenced', 'discardFile', 'discardCheckpointDirectory', 'discard', 'pendingDiscards'],
+} as const;
+
+function checkCollaborator(options: object, key: keyof typeof REQUIRED_METHODS): void {
+  const value = (options as Record<string, unknown>)[key];
+  if (value === undefined) return;
+  if (typeof value !== 'object' || value === null) throw new InvalidOptionError(`${FIELD}.${key}`, `must be an object, got ${value === null ? 'null' : typeof value}`);
+  const missing = REQUIRED_METHODS[key].filter((method) => typeof (value as Record<string, unknown>)[method] !== 'function');
+  if (missing.length > 0) throw new InvalidOptionError(`${FIELD}.${key}`, `lacks the method${missing.length === 1 ? '' : 's'} ${missing.join(', ')}`);
+}
+
 function flag(options: object, key: string, fallback: boolean): boolean {
   const value = (options as Record<string, unknown>)[key];
   if (value === undefined) return fallback;
@@ -116,8 +148,8 @@ export function validateCoordinatorOptions(options: CheckpointCoordinatorOptions
   if (typeof options.jobId !== 'string' || !isValidId(options.jobId)) {
     throw new InvalidOptionError(`${FIELD}.jobId`, `must be a non-empty string of letters, digits, '.', '_' or '-' starting with a letter or digit, got ${JSON.stringify(options.jobId)}`);
   }
-  const interval = integerAtLeast(options, 'interval', 1, Number.NaN);
-  if (Number.isNaN(interval)) throw new InvalidOptionError(`${FIELD}.interval`, 'is required: milliseconds between periodic checkpoints');
+  if (options.interval === undefined) throw new InvalidOptionError(`${FIELD}.interval`, 'is required: milliseconds between periodic checkpoints');
+  const interval = delay(options, 'interval', 1, 0);
   const retentionValues: readonly unknown[] = Object.values(CheckpointRetention);
   if (options.retention !== undefined && !retentionValues.includes(options.retention)) {
     throw new InvalidOptionError(`${FIELD}.retention`, `must be one of ${retentionValues.join(', ')}, got ${String(options.retention)}`);
@@ -134,13 +166,15 @@ export function validateCoordinatorOptions(options: CheckpointCoordinatorOptions
     seen.add(task.taskId);
   });
   if (options.onEvent !== undefined && typeof options.onEvent !== 'function') throw new InvalidOptionError(`${FIELD}.onEvent`, 'must be a function');
+  for (const key of Object.keys(REQUIRED_METHODS) as (keyof typeof REQUIRED_METHODS)[]) checkCollaborator(options, key);
+  if (options.name !== undefined && (typeof options.name !== 'string' || options.name.length === 0)) throw new InvalidOptionError(`${FIELD}.name`, `must be a non-empty string, got ${String(options.name)}`);
   const retained = integerAtLeast(options, 'retained', 1, 1);
   return {
     jobId: asJobId(options.jobId),
     interval,
-    initialDelay: integerAtLeast(options, 'initialDelay', 0, interval),
-    timeout: integerAtLeast(options, 'timeout', 1, 600_000),
-    minPause: integerAtLeast(options, 'minPause', 0, 0),
+    initialDelay: delay(options, 'initialDelay', 0, interval),
+    timeout: delay(options, 'timeout', 1, 600_000),
+    minPause: delay(options, 'minPause', 0, 0),
     maxConcurrent: integerAtLeast(options, 'maxConcurrent', 1, 1),
     tolerableFailures: integerAtLeast(options, 'tolerableFailures', 0, 0, true),
     retained,
@@ -148,7 +182,7 @@ export function validateCoordinatorOptions(options: CheckpointCoordinatorOptions
     maxPendingDiscards: integerAtLeast(options, 'maxPendingDiscards', 1, 1000),
     errorIfNoCheckpoint: flag(options, 'errorIfNoCheckpoint', false),
     allowNonRestoredState: flag(options, 'allowNonRestoredState', false),
-    restartDelay: integerAtLeast(options, 'restartDelay', 0, 0),
+    restartStrategy: validateRestartStrategy(options.restartStrategy, `${FIELD}.restartStrategy`),
     retention: options.retention ?? CheckpointRetention.NEVER_RETAIN_AFTER_TERMINATION,
     startScheduler: flag(options, 'startScheduler', true),
     tasks,

@@ -1,27 +1,10 @@
-import type { CheckpointId, JobId } from '../core/ids.js';
 import { freeze } from 'immer';
+import type { CheckpointId, JobId } from '../core/ids.js';
 import type { CompletedCheckpoint } from '../checkpoint/completed-checkpoint.js';
-import type { DiscardCause } from '../checkpoint/completed-checkpoint-store.js';
 import { CheckpointType } from '../checkpoint/checkpoint-properties.js';
 import { SharedStateRegistry } from '../state/shared-state-registry.js';
 import type { AsyncStateDiscarder } from '../state/state-discarder.js';
-import type { StreamStateHandle, TaskStateSnapshot } from '../state/state-handles.js';
-import type { CheckpointStateCleaner } from './checkpoint-state-cleaner.js';
-
-function privateHandlesOf(state: TaskStateSnapshot): StreamStateHandle[] {
-  const handles: StreamStateHandle[] = [];
-  const operator = state.operatorState;
-  if (operator !== null && operator.kind !== 'inline') handles.push(operator);
-  for (const keyed of state.keyedState) {
-    if (keyed.kind === 'key-groups') {
-      handles.push(keyed.stream);
-      continue;
-    }
-    handles.push(keyed.metaState);
-    for (const { handle } of keyed.privateState) if (handle.kind !== 'placeholder') handles.push(handle);
-  }
-  return handles;
-}
+import type { CheckpointStateCleaner, DiscardCauseOfStore } from './checkpoint-state-cleaner.js';
 
 /**
  * The state cleaner for checkpoints kept in {@link CheckpointStorage}: completed checkpoints register their shared
@@ -45,25 +28,34 @@ export class DefaultCheckpointStateCleaner implements CheckpointStateCleaner {
     for (const checkpoint of checkpoints) this.registry.registerCheckpoint(checkpoint.checkpointId, checkpoint.taskStates);
   }
 
-  discardPrivateState(states: readonly TaskStateSnapshot[]): void {
-    for (const state of states) for (const handle of privateHandlesOf(state)) this.discarder.discardHandle(handle);
+  releaseRegistrations(checkpoint: CompletedCheckpoint): void {
+    this.registry.releaseCheckpoint(checkpoint.checkpointId, checkpoint.taskStates);
   }
 
-  discardUnreferencedSharedState(states: readonly TaskStateSnapshot[]): void {
-    const asTaskStates = Object.fromEntries(states.map((state, index) => [String(index), state]));
-    for (const file of this.registry.unreferencedSharedFiles(asTaskStates)) this.discarder.discardHandle(file);
+  isSharedFileReferenced(path: string): boolean {
+    return this.registry.isPathReferenced(path);
   }
 
-  discardAbortedCheckpoint(jobId: JobId, checkpointId: CheckpointId): void {
+  discardFile(path: string): void {
+    this.discarder.discardFile(path);
+  }
+
+  discardCheckpointDirectory(jobId: JobId, checkpointId: CheckpointId): void {
     this.discarder.discardCheckpointDirectory(jobId, checkpointId);
   }
 
-  async discard(checkpoint: CompletedCheckpoint, cause: DiscardCause): Promise<void> {
-    this.registry.unregisterCheckpoint(checkpoint.checkpointId, checkpoint.taskStates);
-    // A retained savepoint's directory belongs to the user; one the store refused (failed-add) never became a
-    // savepoint, and its metadata, already written, would otherwise stay behind as an orphan.
-    if (checkpoint.properties.type === CheckpointType.SAVEPOINT && cause !== 'failed-add') return;
-    this.discarder.discardCheckpointDirectory(checkpoint.jobId, checkpoint.checkpointId);
+  async discard(checkpoint: CompletedCheckpoint, _cause: DiscardCauseOfStore): Promise<void> {
+    // A retained savepoint belongs to the user: the engine never deletes it.
+    if (checkpoint.properties.type === CheckpointType.SAVEPOINT) return;
+    // Unregistered now (this throws, and the store reports it, when the registry does not know the checkpoint's keys);
+    // its files go only once its metadata is gone, each unless a later registration holds its path again.
+    const released = this.registry.releaseCheckpoint(checkpoint.checkpointId, checkpoint.taskStates);
+    const deleteFiles = (): void => {
+      for (const handle of released) if (handle.kind === 'file' && !this.registry.isPathReferenced(handle.path)) this.discarder.discardFile(handle.path);
+      this.discarder.discardCheckpointDirectory(checkpoint.jobId, checkpoint.checkpointId);
+    };
+    if (checkpoint.externalPointer === null) deleteFiles();
+    else this.discarder.discardFileThen(checkpoint.externalPointer, deleteFiles);
   }
 
   pendingDiscards(): number {

@@ -9,7 +9,7 @@ import { FileSystemCheckpointStorage } from '../storage/filesystem-checkpoint-st
 import { warnAboutDiscardFailure, type CompletedCheckpointDiscardFailure } from '../checkpoint/standalone-completed-checkpoint-store.js';
 import { AsyncStateDiscarder, type AsyncStateDiscarderOptions, type DiscardFailure } from '../state/state-discarder.js';
 import type { CheckpointStorage } from '../storage/checkpoint-storage.js';
-import { removeOrphans, verifyCheckpoints } from '../storage/checkpoint-audit.js';
+import { AuditSubject, removeOrphans, verifyCheckpoints } from '../storage/checkpoint-audit.js';
 import { DefaultCheckpointStateCleaner } from './default-checkpoint-state-cleaner.js';
 
 /** What {@link prepareCheckpointing} needs. */
@@ -90,8 +90,10 @@ export async function prepareCheckpointing(options: CheckpointingSetupOptions): 
   if (options.removeOrphans ?? true) {
     await discarder.whenIdle();
     const report = await verifyCheckpoints({ jobId: asJobId(options.jobId), storage: options.storage, checkpoints: store.getAllCheckpoints() });
-    if (report.missing.length > 0 || report.corrupt.length > 0) {
-      const problems = [...report.missing, ...report.corrupt].map((problem) => `${problem.path}: ${problem.problem}`).join('; ');
+    // A counter behind the retained checkpoints is moved past them when the coordinator restores; damaged state is not.
+    const damage = [...report.missing, ...report.corrupt].filter((problem) => problem.subject !== AuditSubject.ID_COUNTER);
+    if (damage.length > 0) {
+      const problems = damage.map((problem) => `${problem.path}: ${problem.problem}`).join('; ');
       throw new Error(`recovered checkpoints of job ${options.jobId} in ${options.storage.description} are damaged: ${problems}`);
     }
     orphansRemoved = (await removeOrphans(report, options.storage)).removed;

@@ -1,10 +1,11 @@
 import { spawn, stop, type Ref } from 'nact';
-import { tell, typedRef } from '../actor/typed-ref.js';
+import { setAskTimeouts, tell, typedRef } from '../actor/typed-ref.js';
+import { MAX_TIMER_DELAY_MS } from '../core/timer-limits.js';
 import { StandaloneCheckpointIDCounter } from '../checkpoint/standalone-checkpoint-id-counter.js';
 import { StandaloneCompletedCheckpointStore } from '../checkpoint/standalone-completed-checkpoint-store.js';
 import { CheckpointCoordinator, type CheckpointCoordinatorRef } from './checkpoint-coordinator.js';
 import { inMemoryStateCleaner } from './checkpoint-state-cleaner.js';
-import type { CoordinatorMailboxMessage } from './coordinator-message.js';
+import { internal, type CoordinatorMailboxMessage } from './coordinator-message.js';
 import { validateCoordinatorOptions, type CheckpointCoordinatorOptions } from './coordinator-options.js';
 
 /**
@@ -17,8 +18,8 @@ import { validateCoordinatorOptions, type CheckpointCoordinatorOptions } from '.
  */
 export function spawnCheckpointCoordinator(parent: Ref<unknown>, options: CheckpointCoordinatorOptions): CheckpointCoordinatorRef {
   const settings = validateCoordinatorOptions(options);
-  const cleaner = options.stateCleaner ?? inMemoryStateCleaner;
-  const store = options.store ?? new StandaloneCompletedCheckpointStore({ maxRetained: settings.retained, discarder: cleaner });
+  const stateCleaner = options.stateCleaner ?? inMemoryStateCleaner;
+  const store = options.store ?? new StandaloneCompletedCheckpointStore({ maxRetained: settings.retained, discarder: stateCleaner });
   const idCounter = options.idCounter ?? new StandaloneCheckpointIDCounter();
   const ref = spawn(
     parent,
@@ -34,15 +35,20 @@ export function spawnCheckpointCoordinator(parent: Ref<unknown>, options: Checkp
           store,
           idCounter,
           storage: options.storage ?? null,
-          cleaner,
+          stateCleaner,
           onEvent: options.onEvent ?? null,
           stopTask: (task) => stop(task),
           warn: (message) => (ctx.log as typeof ctx.log | undefined)?.warn(message),
         }),
       onCrash: (_message, _error, ctx) => ctx.resume,
+      afterStop: (coordinator: CheckpointCoordinator) => coordinator.dispose(),
     },
   );
   const mailbox = typedRef<CoordinatorMailboxMessage>(ref);
-  tell(mailbox, { type: 'StartCoordinator' });
+  // A checkpoint request is answered when its checkpoint completes or fails: it may wait in the queue for one
+  // checkpoint to end, then run for up to the checkpoint timeout itself.
+  const checkpointRequestTimeout = Math.min(MAX_TIMER_DELAY_MS, 2 * settings.timeout + 10_000);
+  setAskTimeouts(mailbox, { TriggerCheckpointNow: checkpointRequestTimeout, TriggerSavepoint: checkpointRequestTimeout });
+  tell(mailbox, internal({ type: 'StartCoordinator' }));
   return mailbox;
 }

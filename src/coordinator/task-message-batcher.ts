@@ -1,6 +1,6 @@
 import { tell, type TypedRef } from '../actor/typed-ref.js';
 import type { TaskToCoordinatorMessage } from '../protocol/task-protocol.js';
-import type { CoordinatorInternalMessage } from './coordinator-message.js';
+import { internal, type CoordinatorInternalMessage } from './coordinator-message.js';
 
 /**
  * Carries task messages to the coordinator in one mailbox message per event-loop turn. nact runs one message of an
@@ -26,6 +26,6 @@ export class TaskMessageBatcher {
     const messages = this.buffer;
     this.buffer = [];
     this.scheduled = false;
-    tell(this.coordinator, { type: 'TaskMessageBatch', messages });
+    tell(this.coordinator, internal({ type: 'TaskMessageBatch', messages }));
   };
 }

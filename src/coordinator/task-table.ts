@@ -3,7 +3,7 @@ import type { AttemptId, TaskId } from '../core/ids.js';
 import type { CheckpointParticipants } from '../checkpoint/pending-checkpoint.js';
 import type { CoordinatorToTaskMessage } from '../protocol/task-protocol.js';
 import type { RunningTask } from '../protocol/coordinator-protocol.js';
-import type { TaskSpec } from '../task/task-deployment.js';
+import type { TaskSpec } from '../protocol/task-deployment.js';
 
 /**
  * The coordinator's view of the job's tasks: index, current attempt, ref and whether it runs.

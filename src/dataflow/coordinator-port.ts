@@ -1,7 +1,7 @@
 import type { CheckpointId } from '../core/ids.js';
 import type { JsonValue } from '../core/json.js';
 import type { TaskStateSnapshot } from '../state/state-handles.js';
-import { reporterOf, type TaskDeploymentContext } from '../task/task-deployment.js';
+import { reporterOf, type TaskDeploymentContext } from '../protocol/task-deployment.js';
 import type { TaskToCoordinatorMessage } from '../protocol/task-protocol.js';
 import { errorMessage } from '../core/error-message.js';
 

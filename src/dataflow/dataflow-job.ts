@@ -4,7 +4,7 @@ import { ask, tell } from '../actor/typed-ref.js';
 import type { CompletedCheckpoint } from '../checkpoint/completed-checkpoint.js';
 import type { CoordinatorEvent } from '../coordinator/coordinator-event.js';
 import type { TaskId } from '../core/ids.js';
-import type { TaskSpec } from '../task/task-deployment.js';
+import type { TaskSpec } from '../protocol/task-deployment.js';
 import { CheckpointingMode } from './checkpointing-mode.js';
 import { DataflowMetrics } from './dataflow-metrics.js';
 import type { TaskProbe } from './dataflow-message.js';

@@ -1,7 +1,7 @@
 import { tell, type TypedRef } from '../actor/typed-ref.js';
 import type { CheckpointId } from '../core/ids.js';
 import type { RestoreState } from '../protocol/task-protocol.js';
-import type { TaskDeploymentContext } from '../task/task-deployment.js';
+import type { TaskDeploymentContext } from '../protocol/task-deployment.js';
 import { CoordinatorPort } from './coordinator-port.js';
 import type { DataflowTaskMessage } from './dataflow-message.js';
 import { InjectedFailureError } from './injected-failure-error.js';

@@ -1,6 +1,6 @@
 import { spawn, type Ref } from 'nact';
 import { tell, typedRef, type TypedRef } from '../actor/typed-ref.js';
-import { reporterOf, type TaskDeploymentContext } from '../task/task-deployment.js';
+import { reporterOf, type TaskDeploymentContext } from '../protocol/task-deployment.js';
 import type { DataflowTaskMessage, ProbeTask } from './dataflow-message.js';
 import { SourceTask } from './source-task.js';
 import { StreamTask } from './stream-task.js';

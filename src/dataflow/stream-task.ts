@@ -2,7 +2,7 @@ import { tell } from '../actor/typed-ref.js';
 import type { CheckpointId } from '../core/ids.js';
 import type { JsonValue } from '../core/json.js';
 import type { RestoreState } from '../protocol/task-protocol.js';
-import type { TaskDeploymentContext } from '../task/task-deployment.js';
+import type { TaskDeploymentContext } from '../protocol/task-deployment.js';
 import { AligningBarrierHandler } from './aligning-barrier-handler.js';
 import type { BarrierHandlerTarget, CheckpointBarrierHandler } from './checkpoint-barrier-handler.js';
 import { CheckpointingMode } from './checkpointing-mode.js';

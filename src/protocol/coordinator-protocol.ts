@@ -2,9 +2,9 @@ import type { TypedRef } from '../actor/typed-ref.js';
 import type { AttemptId, TaskId } from '../core/ids.js';
 import type { JobStatus } from '../core/job-status.js';
 import type { CheckpointRetention } from '../checkpoint/checkpoint-properties.js';
-import type { CheckpointOutcome, RestoreOutcome } from '../coordinator/checkpoint-outcome.js';
-import type { CheckpointStats } from '../coordinator/checkpoint-stats.js';
-import type { TaskSpec } from '../task/task-deployment.js';
+import type { CheckpointOutcome, RestoreOutcome } from './checkpoint-outcome.js';
+import type { CheckpointStats } from './checkpoint-stats.js';
+import type { TaskSpec } from './task-deployment.js';
 import type { CoordinatorToTaskMessage } from './task-protocol.js';
 
 /** Reply to requests that only need to say they were done. */

@@ -78,18 +78,7 @@ export class SharedStateRegistry {
    * Throws {@link UnknownSharedStateError} when the key is not registered.
    */
   unregister(key: SharedStateRegistryKey, checkpointId: CheckpointId): number {
-    const entry = this.entries.get(key);
-    if (entry === undefined) throw new UnknownSharedStateError(key, checkpointId, SharedStateOperation.Unregister);
-    const ids = entry.checkpointIds;
-    const index = ids.indexOf(checkpointId);
-    if (index < 0) return ids.length;
-    const last = ids.pop() as CheckpointId;
-    if (index < ids.length) ids[index] = last;
-    if (ids.length === 0) {
-      this.entries.delete(key);
-      this.release(entry.handle);
-    }
-    return ids.length;
+    return this.drop(key, checkpointId, null);
   }
 
   /**
@@ -162,21 +151,28 @@ export class SharedStateRegistry {
    * nothing was unregistered.
    */
   unregisterCheckpoint(checkpointId: CheckpointId, taskStates: TaskStates): void {
-    const keys: SharedStateRegistryKey[] = [];
-    for (const shared of sharedStateOf(taskStates)) {
-      for (const reference of shared.sharedState) {
-        const key = sharedStateRegistryKey(shared.backendId, shared.keyGroupRange, reference.handleId);
-        if (!this.entries.has(key)) throw new UnknownSharedStateError(key, checkpointId, SharedStateOperation.Unregister);
-        keys.push(key);
-      }
-    }
-    // Every key was registered on entry; one missing now was removed by an earlier duplicate in this same call.
-    for (const key of keys) if (this.entries.has(key)) this.unregister(key, checkpointId);
+    this.dropCheckpoint(checkpointId, taskStates, null);
+  }
+
+  /**
+   * Unregisters `checkpointId` like {@link unregisterCheckpoint}, but hands nothing to the discard callback: returns
+   * the handles no checkpoint references any more, for the caller to delete when it is safe (after the checkpoint's
+   * metadata is gone, or once no checkpoint in flight can carry them). Throws like {@link unregisterCheckpoint}.
+   */
+  releaseCheckpoint(checkpointId: CheckpointId, taskStates: TaskStates): StreamStateHandle[] {
+    const released: StreamStateHandle[] = [];
+    this.dropCheckpoint(checkpointId, taskStates, released);
+    return released;
   }
 
   /** Whether any registered entry holds a file at the handle's path. */
   isReferenced(handle: FileStateHandle): boolean {
     return this.pathHolders.has(handle.path);
+  }
+
+  /** Whether any registered entry holds a file at `path`. */
+  isPathReferenced(path: string): boolean {
+    return this.pathHolders.has(path);
   }
 
   /**
@@ -221,11 +217,40 @@ export class SharedStateRegistry {
     for (const [key, entry] of this.entries) yield { key, handle: entry.handle, checkpointIds: entry.checkpointIds.slice() };
   }
 
+  /** Drops every reference of the checkpoint; released handles go to `released`, or to the discard callback when it is null. */
+  private dropCheckpoint(checkpointId: CheckpointId, taskStates: TaskStates, released: StreamStateHandle[] | null): void {
+    const keys: SharedStateRegistryKey[] = [];
+    for (const shared of sharedStateOf(taskStates)) {
+      for (const reference of shared.sharedState) {
+        const key = sharedStateRegistryKey(shared.backendId, shared.keyGroupRange, reference.handleId);
+        if (!this.entries.has(key)) throw new UnknownSharedStateError(key, checkpointId, SharedStateOperation.Unregister);
+        keys.push(key);
+      }
+    }
+    // Every key was registered on entry; one missing now was removed by an earlier duplicate in this same call.
+    for (const key of keys) if (this.entries.has(key)) this.drop(key, checkpointId, released);
+  }
+
+  private drop(key: SharedStateRegistryKey, checkpointId: CheckpointId, released: StreamStateHandle[] | null): number {
+    const entry = this.entries.get(key);
+    if (entry === undefined) throw new UnknownSharedStateError(key, checkpointId, SharedStateOperation.Unregister);
+    const ids = entry.checkpointIds;
+    const index = ids.indexOf(checkpointId);
+    if (index < 0) return ids.length;
+    const last = ids.pop() as CheckpointId;
+    if (index < ids.length) ids[index] = last;
+    if (ids.length === 0) {
+      this.entries.delete(key);
+      this.release(entry.handle, released);
+    }
+    return ids.length;
+  }
+
   private storedHandle(key: SharedStateRegistryKey): StreamStateHandle {
     return (this.entries.get(key) as Entry).handle;
   }
 
-  private release(handle: StreamStateHandle): void {
+  private release(handle: StreamStateHandle, released: StreamStateHandle[] | null): void {
     if (handle.kind === 'file') {
       const holders = (this.pathHolders.get(handle.path) ?? 1) - 1;
       if (holders > 0) {
@@ -234,7 +259,8 @@ export class SharedStateRegistry {
       }
       this.pathHolders.delete(handle.path);
     }
-    this.discard(handle);
+    if (released === null) this.discard(handle);
+    else released.push(handle);
   }
 
   private discardUnlessHeld(handle: StreamStateHandle): void {

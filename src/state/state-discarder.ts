@@ -43,6 +43,8 @@ interface DiscardJob {
   readonly target: DiscardTarget;
   readonly path: string;
   readonly run: () => Promise<void>;
+  /** Runs once the deletion succeeded; never after a final failure. */
+  readonly then: (() => void) | null;
   attempts: number;
 }
 
@@ -88,7 +90,17 @@ export class AsyncStateDiscarder {
 
   /** Queues the deletion of a file (a path relative to the storage base). */
   discardFile(path: string): void {
-    this.enqueue(`file:${path}`, DiscardTarget.File, path, () => this.deleter.deleteFile(path));
+    this.enqueue(`file:${path}`, DiscardTarget.File, path, () => this.deleter.deleteFile(path), null);
+  }
+
+  /**
+   * Queues the deletion of a file and runs `then` once it is gone, never when the deletion finally fails: for
+   * deletions that must happen in order, such as a checkpoint's `_metadata` before the files it references, so that
+   * a crash in between leaves orphans for an audit rather than metadata whose files are gone. The work `then` starts
+   * counts as pending from now on. A file already queued is not queued twice, and then `then` does not run.
+   */
+  discardFileThen(path: string, then: () => void): void {
+    this.enqueue(`file:${path}`, DiscardTarget.File, path, () => this.deleter.deleteFile(path), then);
   }
 
   /** Queues the deletion of the handle's file; inline bytes live in the metadata and need nothing. */
@@ -99,7 +111,7 @@ export class AsyncStateDiscarder {
   /** Queues the removal of `<jobId>/chk-<id>/` with everything in it. */
   discardCheckpointDirectory(jobId: JobId, checkpointId: CheckpointId): void {
     const path = storageLayout.checkpointDirectory(jobId, checkpointId);
-    this.enqueue(`directory:${path}`, DiscardTarget.CheckpointDirectory, path, () => this.deleter.discardCheckpointDirectory(jobId, checkpointId));
+    this.enqueue(`directory:${path}`, DiscardTarget.CheckpointDirectory, path, () => this.deleter.discardCheckpointDirectory(jobId, checkpointId), null);
   }
 
   /** Deletions queued, running or waiting for a retry. The coordinator refuses triggers while this is too high. */
@@ -118,10 +130,10 @@ export class AsyncStateDiscarder {
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
-  private enqueue(id: string, target: DiscardTarget, path: string, run: () => Promise<void>): void {
+  private enqueue(id: string, target: DiscardTarget, path: string, run: () => Promise<void>, then: (() => void) | null): void {
     if (this.pending.has(id)) return;
     this.pending.add(id);
-    this.queue.push({ id, target, path, run, attempts: 0 });
+    this.queue.push({ id, target, path, run, then, attempts: 0 });
     this.pump();
   }
 
@@ -147,7 +159,15 @@ export class AsyncStateDiscarder {
       failure = error instanceof Error ? error : new Error(String(error));
     }
     this.running--;
-    if (failure === null) this.finish(job);
+    if (failure === null) {
+      // What follows the deletion is queued before this job leaves `pending`, so whenIdle() also waits for it.
+      try {
+        job.then?.();
+      } catch {
+        // A failing follow-up must not stop the discarder; it queues deletions, each of which reports its own failure.
+      }
+      this.finish(job);
+    }
     else if (job.attempts < this.maxAttempts) this.retryLater(job);
     else this.giveUp(job, failure);
     this.pump();

@@ -15,6 +15,8 @@ export const AuditSubject = {
   METADATA: 'metadata',
   /** A state file a retained checkpoint references. */
   STATE_FILE: 'state-file',
+  /** The job's durable checkpoint id counter: unreadable, or behind a retained checkpoint (ids would be reused). */
+  ID_COUNTER: 'id-counter',
 } as const;
 export type AuditSubject = (typeof AuditSubject)[keyof typeof AuditSubject];
 
@@ -33,6 +35,8 @@ export const OrphanKind = {
   UNREFERENCED: 'unreferenced',
   /** A `.tmp-` file left by a write that a crash interrupted (or that is running right now). */
   TEMPORARY: 'temporary',
+  /** A `chk-*` directory with nothing in it, left by a discard a crash interrupted; its size is 0. */
+  EMPTY_DIRECTORY: 'empty-directory',
 } as const;
 export type OrphanKind = (typeof OrphanKind)[keyof typeof OrphanKind];
 
@@ -40,7 +44,7 @@ export interface OrphanFile extends StoredFile {
   readonly kind: OrphanKind;
 }
 
-/** The outcome of {@link verifyCheckpoints}. `ok` when nothing is missing, corrupt or orphaned. */
+/** The outcome of {@link verifyCheckpoints}. `ok` when the job has checkpoints and nothing is missing, corrupt or orphaned. */
 export interface CheckpointAuditReport {
   readonly jobId: JobId;
   /** The `description` of the storage audited; {@link removeOrphans} refuses a report of another storage. */
@@ -51,6 +55,8 @@ export interface CheckpointAuditReport {
   readonly missing: readonly AuditProblem[];
   readonly corrupt: readonly AuditProblem[];
   readonly orphans: readonly OrphanFile[];
+  /** True when the job has no checkpoint at all (an empty or unknown job directory): never OK. */
+  readonly noCheckpoints: boolean;
   readonly ok: boolean;
 }
 
@@ -67,9 +73,15 @@ export interface OrphanRemoval {
   readonly failed: readonly { readonly path: string; readonly problem: string }[];
 }
 
-/** Storage that can also list the temporary files interrupted writes left behind (the filesystem storage can). */
-interface ListsTemporaryFiles {
+/** What a storage may also offer the audit (the filesystem storage offers all of it). */
+interface AuditableLeftovers {
+  /** The temporary files interrupted writes left behind. */
   listTemporaryFiles(jobId: JobId): Promise<StoredFile[]>;
+  /** `chk-*` directories with nothing in them. */
+  listEmptyCheckpointDirectories(jobId: JobId): Promise<string[]>;
+  removeEmptyCheckpointDirectory(path: string): Promise<void>;
+  /** The next id the job's durable id counter says, null when there is none. @throws CorruptStateError when unreadable. */
+  readIdCounter(jobId: JobId): Promise<number | null>;
 }
 
 interface Reference {
@@ -164,14 +176,23 @@ export async function verifyCheckpoints(options: CheckpointAuditOptions): Promis
   const orphans: OrphanFile[] = [...listed]
     .filter(([path]) => !marked.has(path))
     .map(([path, size]) => ({ path, size, kind: OrphanKind.UNREFERENCED }));
-  if (listsTemporaryFiles(storage)) {
-    for (const file of await storage.listTemporaryFiles(jobId)) orphans.push({ path: file.path, size: file.size, kind: OrphanKind.TEMPORARY });
+  const leftovers = storage as CheckpointStorage & Partial<AuditableLeftovers>;
+  if (leftovers.listTemporaryFiles !== undefined) {
+    for (const file of await leftovers.listTemporaryFiles(jobId)) orphans.push({ path: file.path, size: file.size, kind: OrphanKind.TEMPORARY });
+  }
+  if (leftovers.listEmptyCheckpointDirectories !== undefined) {
+    for (const path of await leftovers.listEmptyCheckpointDirectories(jobId)) orphans.push({ path, size: 0, kind: OrphanKind.EMPTY_DIRECTORY });
+  }
+  if (leftovers.readIdCounter !== undefined) {
+    const problem = await auditIdCounter(jobId, leftovers.readIdCounter.bind(storage), checkpoints);
+    if (problem !== null) corrupt.push(problem);
   }
 
   const byPath = (a: { path: string }, b: { path: string }): number => a.path.localeCompare(b.path);
   missing.sort(byPath);
   corrupt.sort(byPath);
   orphans.sort(byPath);
+  const noCheckpoints = checkpoints.length === 0 && pointers.length === 0;
   return {
     jobId,
     storage: storage.description,
@@ -180,7 +201,26 @@ export async function verifyCheckpoints(options: CheckpointAuditOptions): Promis
     missing,
     corrupt,
     orphans,
-    ok: missing.length === 0 && corrupt.length === 0 && orphans.length === 0,
+    noCheckpoints,
+    ok: !noCheckpoints && missing.length === 0 && corrupt.length === 0 && orphans.length === 0,
+  };
+}
+
+/** The id counter must be readable and above every retained checkpoint, or a restarted job would reuse ids. */
+async function auditIdCounter(jobId: JobId, readIdCounter: (jobId: JobId) => Promise<number | null>, checkpoints: readonly CompletedCheckpoint[]): Promise<AuditProblem | null> {
+  const path = storageLayout.idCounterFile(jobId);
+  let next: number | null;
+  try {
+    next = await readIdCounter(jobId);
+  } catch (error) {
+    return { path, subject: AuditSubject.ID_COUNTER, checkpointIds: [], problem: error instanceof CorruptStateError ? error.problem : `unreadable: ${errorMessage(error)}` };
+  }
+  if (next === null || checkpoints.length === 0) return null;
+  const highest = Math.max(...checkpoints.map((checkpoint) => checkpoint.checkpointId));
+  if (next > highest) return null;
+  return {
+    path, subject: AuditSubject.ID_COUNTER, checkpointIds: [highest as CheckpointId],
+    problem: `the counter would hand out id ${next} next, but retained checkpoint ${highest} already has it: ids would be reused`,
   };
 }
 
@@ -199,13 +239,23 @@ export async function removeOrphans(report: CheckpointAuditReport, storage: Chec
   if (unreadable.length > 0) throw new OrphanRemovalRefusedError([...new Set(unreadable)]);
   const removed: string[] = [];
   const failed: { path: string; problem: string }[] = [];
-  for (const orphan of report.orphans) {
+  const leftovers = storage as CheckpointStorage & Partial<AuditableLeftovers>;
+  const removeDirectory = async (path: string): Promise<void> => {
+    if (leftovers.removeEmptyCheckpointDirectory === undefined) throw new Error(`${storage.description} storage cannot remove directories`);
+    await leftovers.removeEmptyCheckpointDirectory(path);
+  };
+  const remove = async (path: string, directory: boolean): Promise<void> => {
     try {
-      await storage.deleteFile(orphan.path);
-      removed.push(orphan.path);
+      await (directory ? removeDirectory(path) : storage.deleteFile(path));
+      removed.push(path);
     } catch (error) {
-      failed.push({ path: orphan.path, problem: errorMessage(error) });
+      failed.push({ path, problem: errorMessage(error) });
     }
+  };
+  for (const orphan of report.orphans) await remove(orphan.path, orphan.kind === OrphanKind.EMPTY_DIRECTORY);
+  // Removing the last files of a `chk-*` directory leaves it empty: it goes too.
+  if (leftovers.listEmptyCheckpointDirectories !== undefined) {
+    for (const path of await leftovers.listEmptyCheckpointDirectories(report.jobId)) if (!removed.includes(path)) await remove(path, true);
   }
   return { removed, failed };
 }
@@ -234,8 +284,4 @@ function* fileHandlesOf(checkpoint: CompletedCheckpoint): Generator<{ handle: Fi
 /** Whether `path` lies where `listFiles` looks (`shared/` and `chk-*` of the job), so its absence there means missing. */
 function isSwept(jobId: JobId, path: string): boolean {
   return path.startsWith(`${jobId}/shared/`) || (path.startsWith(`${jobId}/chk-`) && storageLayout.checkpointIdOf(path) !== null);
-}
-
-function listsTemporaryFiles(storage: CheckpointStorage): storage is CheckpointStorage & ListsTemporaryFiles {
-  return typeof (storage as Partial<ListsTemporaryFiles>).listTemporaryFiles === 'function';
 }

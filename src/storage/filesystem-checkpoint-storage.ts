@@ -7,6 +7,7 @@ import { ExistingFilePolicy, isTemporaryFileName, writeFileAtomically } from './
 import type { CheckpointStorage, StoredFile } from './checkpoint-storage.js';
 import { decodeCheckpointMetadata, encodeCheckpointMetadata } from './checkpoint-metadata-codec.js';
 import { checksumOf } from './checksum.js';
+import { decodeIdCounter } from './checkpoint-id-counter-file.js';
 import { CorruptStateError } from './corrupt-state-error.js';
 import { StateFileExistsError } from './state-file-exists-error.js';
 import { StateFileNotFoundError } from './state-file-not-found-error.js';
@@ -116,9 +117,53 @@ export class FileSystemCheckpointStorage implements CheckpointStorage {
     return (await this.filesOfAuditedDirectories(jobId)).filter((file) => !isTemporaryFileName(lastSegment(file.path)));
   }
 
-  /** Leftover `.tmp-` files under `shared/` and `chk-*`: writes a crash interrupted. Nothing references them. */
+  /** Leftover `.tmp-` files under `shared/`, `chk-*` and the job directory itself: writes a crash interrupted. Nothing references them. */
   async listTemporaryFiles(jobId: JobId): Promise<StoredFile[]> {
-    return (await this.filesOfAuditedDirectories(jobId)).filter((file) => isTemporaryFileName(lastSegment(file.path)));
+    const inJobDirectory: StoredFile[] = [];
+    for (const entry of await this.entries(jobId)) {
+      if (!entry.isFile() || !isTemporaryFileName(entry.name)) continue;
+      const size = await this.sizeOf(`${jobId}/${entry.name}`);
+      if (size !== null) inJobDirectory.push({ path: `${jobId}/${entry.name}`, size });
+    }
+    const nested = (await this.filesOfAuditedDirectories(jobId)).filter((file) => isTemporaryFileName(lastSegment(file.path)));
+    return [...inJobDirectory, ...nested].sort((a, b) => a.path.localeCompare(b.path));
+  }
+
+  /** `chk-*` directories with no file left in them (`<jobId>/chk-<id>`): a discard a crash interrupted. */
+  async listEmptyCheckpointDirectories(jobId: JobId): Promise<string[]> {
+    assertSafeJobId(jobId);
+    const empty: string[] = [];
+    for (const entry of await this.entries(jobId)) {
+      if (!entry.isDirectory() || !CHECKPOINT_DIRECTORY.test(entry.name)) continue;
+      const files: StoredFile[] = [];
+      await this.collect(`${jobId}/${entry.name}`, files);
+      if (files.length === 0) empty.push(`${jobId}/${entry.name}`);
+    }
+    return empty.sort();
+  }
+
+  /** Removes an empty `chk-*` directory (a listed one); a directory that is no longer empty is left alone and reported. */
+  async removeEmptyCheckpointDirectory(path: string): Promise<void> {
+    const id = /^[^/]+\/chk-(\d+)$/.exec(path);
+    if (id === null) throw new RangeError(`${path}: not a checkpoint directory; expected <jobId>/chk-<id>`);
+    const files: StoredFile[] = [];
+    await this.collect(path, files);
+    if (files.length > 0) throw new Error(`${path} is not empty any more (${files.length} file(s)): left alone`);
+    await rm(this.absolute(path), { recursive: true, force: true });
+  }
+
+  /** The next id the job's durable id counter file says, null when there is none. @throws CorruptStateError naming the file. */
+  async readIdCounter(jobId: JobId): Promise<number | null> {
+    assertSafeJobId(jobId);
+    const path = storageLayout.idCounterFile(jobId);
+    let bytes: Uint8Array;
+    try {
+      bytes = await this.read(path, 'state file');
+    } catch (error) {
+      if (error instanceof StateFileNotFoundError) return null;
+      throw error;
+    }
+    return decodeIdCounter(new TextDecoder().decode(bytes), path);
   }
 
   private async filesOfAuditedDirectories(jobId: JobId): Promise<StoredFile[]> {

@@ -7,6 +7,8 @@ export const storageLayout = {
   exclusiveFile: (jobId: JobId, checkpointId: CheckpointId, name: string): string => `${jobId}/chk-${checkpointId}/${name}`,
   sharedFile: (jobId: JobId, name: string): string => `${jobId}/shared/${name}`,
   taskOwnedFile: (jobId: JobId, name: string): string => `${jobId}/taskowned/${name}`,
+  /** The filesystem storage's durable checkpoint id counter. */
+  idCounterFile: (jobId: JobId): string => `${jobId}/checkpoint-id-counter`,
   /** The checkpoint id of a `<jobId>/chk-<id>/...` path, or null for any other path. */
   checkpointIdOf(path: string): number | null {
     const match = /\/chk-(\d+)(\/|$)/.exec(path);

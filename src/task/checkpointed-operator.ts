@@ -2,7 +2,7 @@ import type { TypedRef } from '../actor/typed-ref.js';
 import type { CheckpointId } from '../core/ids.js';
 import type { JsonValue } from '../core/json.js';
 import type { KeyedStateHandle } from '../state/state-handles.js';
-import type { TaskDeploymentContext } from './task-deployment.js';
+import type { TaskDeploymentContext } from '../protocol/task-deployment.js';
 import type { TaskMessage } from './task-message.js';
 
 /**

@@ -5,7 +5,7 @@ import type { JsonValue } from '../core/json.js';
 import type { AcknowledgeCheckpoint, RestoreState, TriggerCheckpoint } from '../protocol/task-protocol.js';
 import type { KeyedStateHandle, TaskStateSnapshot } from '../state/state-handles.js';
 import type { CheckpointedOperator, OperatorFactory } from './checkpointed-operator.js';
-import { reporterOf, type TaskDeploymentContext, type TaskSpec } from './task-deployment.js';
+import { reporterOf, type TaskDeploymentContext, type TaskSpec } from '../protocol/task-deployment.js';
 import type { TaskMessage } from './task-message.js';
 import { errorMessage } from '../core/error-message.js';
 import { findJsonProblem } from '../core/json-problem.js';

@@ -10,7 +10,7 @@ import { createDataflowJob, type DataflowJob } from '../../../src/dataflow/dataf
 import type { DataflowTaskMessage } from '../../../src/dataflow/dataflow-message.js';
 import { jobGraph, type JobGraph } from '../../../src/dataflow/job-graph.js';
 import { fromArray } from '../../../src/dataflow/replayable-source.js';
-import type { TaskDeploymentContext } from '../../../src/task/task-deployment.js';
+import type { TaskDeploymentContext } from '../../../src/protocol/task-deployment.js';
 import { RecordingEndpoint } from './recording-endpoint.js';
 import { RecordingOperator } from './recording-operator.js';
 

@@ -60,6 +60,8 @@ export async function runWordCount(options: WordCountRunOptions): Promise<WordCo
     interval: CHECKPOINT_INTERVAL,
     timeout: 50 * CHECKPOINT_INTERVAL,
     clock,
+    // Restart at once: this spec is about what a restart restores, not about when it happens.
+    restartStrategy: { kind: 'fixed-delay', attempts: Number.POSITIVE_INFINITY, delay: 0 },
     ...job.coordinatorOptions((event) => {
       events.push(event);
       if (event.type === 'checkpoint-completed' && finalCheckpoint === 0 && job.coversAllInput(event.checkpoint)) finalCheckpoint = event.checkpoint.checkpointId;

@@ -1,9 +1,10 @@
 import { dispatch, query, spawn, start, stop, type Ref } from 'nact';
 import { ManualClock } from '../../../src/actor/manual-clock.js';
 import { ask, tell, typedRef, type TypedRef } from '../../../src/actor/typed-ref.js';
+import type { CompletedCheckpointStore } from '../../../src/checkpoint/completed-checkpoint-store.js';
 import type { CheckpointCoordinatorRef } from '../../../src/coordinator/checkpoint-coordinator.js';
-import type { CheckpointOutcome, RestoreOutcome } from '../../../src/coordinator/checkpoint-outcome.js';
-import type { CheckpointStats } from '../../../src/coordinator/checkpoint-stats.js';
+import type { CheckpointOutcome, RestoreOutcome } from '../../../src/protocol/checkpoint-outcome.js';
+import type { CheckpointStats } from '../../../src/protocol/checkpoint-stats.js';
 import type { CoordinatorEvent } from '../../../src/coordinator/coordinator-event.js';
 import { prepareCheckpointing, type CheckpointingSetup } from '../../../src/coordinator/prepare-checkpointing.js';
 import { spawnCheckpointCoordinator } from '../../../src/coordinator/spawn-checkpoint-coordinator.js';
@@ -82,6 +83,8 @@ export interface IncrementalJobOptions {
   readonly maxPendingDiscards?: number;
   /** Default 0. */
   readonly minPause?: number;
+  /** Wraps the recovered store before the coordinator gets it (to inject store failures). Default: none. */
+  readonly wrapStore?: (store: CompletedCheckpointStore) => CompletedCheckpointStore;
 }
 
 /** How a coordinator incarnation ends: shut down as SUSPENDED, or its actor system is simply stopped (a crash). */
@@ -116,7 +119,7 @@ export class IncrementalJob {
   private relayRef!: TypedRef<RelayMessage>;
   private sink!: Ref<unknown>;
 
-  private constructor(readonly directory: string, readonly inner: FileSystemCheckpointStorage, readonly options: IncrementalJobOptions) {
+  private constructor(readonly directory: string, readonly inner: FileSystemCheckpointStorage, public options: IncrementalJobOptions) {
     this.interval = options.interval ?? 100;
     this.timeout = options.timeout ?? 250;
   }
@@ -155,12 +158,12 @@ export class IncrementalJob {
       maxConcurrent: options.maxConcurrent,
       tolerableFailures: options.tolerableFailures,
       retained: options.retained,
-      restartDelay: options.restartDelay ?? 0,
+      restartStrategy: { kind: 'fixed-delay', attempts: Number.POSITIVE_INFINITY, delay: options.restartDelay ?? 0 },
       maxPendingDiscards: options.maxPendingDiscards ?? 1_000,
       minPause: options.minPause ?? 0,
       startScheduler: options.startScheduler ?? true,
       clock: this.clock,
-      store: this.setup.store,
+      store: options.wrapStore?.(this.setup.store) ?? this.setup.store,
       stateCleaner: this.setup.stateCleaner,
       storage: this.storage,
       onEvent: (event) => this.events.push(event),
@@ -193,9 +196,10 @@ export class IncrementalJob {
    * resume (the slow file system catches up); when recovery does not wait, they stay stalled beside the new
    * incarnation until the next {@link resumeDeletions}.
    */
-  async restartCoordinator(how: CoordinatorStop): Promise<CheckpointStats> {
+  async restartCoordinator(how: CoordinatorStop, changes: Partial<IncrementalJobOptions> = {}): Promise<CheckpointStats> {
     const previous = this.storage;
     await this.stopCoordinator(how);
+    this.options = { ...this.options, ...changes };
     const operationsBefore = this.tracker.started;
     const starting = this.startCoordinator();
     // Recovery that does not wait for the previous incarnation starts reading storage at once.

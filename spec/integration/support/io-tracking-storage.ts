@@ -36,6 +36,12 @@ export class IoTracker {
   }
 }
 
+interface HeldWrite {
+  readonly checkpointId: CheckpointId;
+  readonly proceed: () => void;
+  readonly fail: (error: Error) => void;
+}
+
 interface StalledDeletion {
   readonly run: () => Promise<void>;
   readonly resolve: () => void;
@@ -53,6 +59,10 @@ export class IoTrackingStorage implements CheckpointStorage {
   private stalling = false;
   private severed = false;
   private readonly stalled: StalledDeletion[] = [];
+  private holdingMetadata = false;
+  private readonly heldMetadataWrites: HeldWrite[] = [];
+  /** Every deletion asked of this storage, in the order asked: `file <path>` or `directory <jobId>/chk-<id>`. */
+  readonly deletionLog: string[] = [];
 
   constructor(readonly inner: FileSystemCheckpointStorage, readonly tracker: IoTracker) {
     this.description = inner.description;
@@ -76,6 +86,36 @@ export class IoTrackingStorage implements CheckpointStorage {
   resumeDeletions(): void {
     this.stalling = false;
     for (const deletion of this.stalled.splice(0)) this.tracker.track(deletion.run).then(deletion.resolve, deletion.reject);
+  }
+
+  /** Holds every metadata write from now on until it is let through or failed. */
+  holdMetadataWrites(): void {
+    this.holdingMetadata = true;
+  }
+
+  /** Ids of the checkpoints whose metadata writes are held. */
+  get heldMetadataWriteIds(): number[] {
+    return this.heldMetadataWrites.map((write) => write.checkpointId);
+  }
+
+  /** Fails the held metadata writes (as a full disk would) and stops holding. */
+  failHeldMetadataWrites(error: Error): void {
+    this.holdingMetadata = false;
+    for (const write of this.heldMetadataWrites.splice(0)) write.fail(error);
+  }
+
+  /** Lets the held metadata writes go ahead and stops holding. */
+  passHeldMetadataWrites(): void {
+    this.holdingMetadata = false;
+    for (const write of this.heldMetadataWrites.splice(0)) write.proceed();
+  }
+
+  /** Runs only the oldest stalled deletion and goes on stalling the rest; false when none was stalled. */
+  resumeOldestDeletion(): boolean {
+    const deletion = this.stalled.shift();
+    if (deletion === undefined) return false;
+    this.tracker.track(deletion.run).then(deletion.resolve, deletion.reject);
+    return true;
   }
 
   /**
@@ -104,11 +144,14 @@ export class IoTrackingStorage implements CheckpointStorage {
   }
 
   deleteFile(path: string): Promise<void> {
+    this.deletionLog.push(`file ${path}`);
     return this.delete(() => this.inner.deleteFile(path));
   }
 
   writeMetadata(checkpoint: CompletedCheckpoint): Promise<string> {
-    return this.run(() => this.inner.writeMetadata(checkpoint));
+    if (!this.holdingMetadata) return this.run(() => this.inner.writeMetadata(checkpoint));
+    return new Promise<void>((proceed, fail) => this.heldMetadataWrites.push({ checkpointId: checkpoint.checkpointId, proceed, fail }))
+      .then(() => this.run(() => this.inner.writeMetadata(checkpoint)));
   }
 
   readMetadata(pointer: string): Promise<CompletedCheckpoint> {
@@ -120,6 +163,7 @@ export class IoTrackingStorage implements CheckpointStorage {
   }
 
   discardCheckpointDirectory(jobId: JobId, checkpointId: CheckpointId): Promise<void> {
+    this.deletionLog.push(`directory ${jobId}/chk-${checkpointId}`);
     return this.delete(() => this.inner.discardCheckpointDirectory(jobId, checkpointId));
   }
 
@@ -129,6 +173,18 @@ export class IoTrackingStorage implements CheckpointStorage {
 
   listTemporaryFiles(jobId: JobId): Promise<StoredFile[]> {
     return this.run(() => this.inner.listTemporaryFiles(jobId));
+  }
+
+  listEmptyCheckpointDirectories(jobId: JobId): Promise<string[]> {
+    return this.run(() => this.inner.listEmptyCheckpointDirectories(jobId));
+  }
+
+  removeEmptyCheckpointDirectory(path: string): Promise<void> {
+    return this.delete(() => this.inner.removeEmptyCheckpointDirectory(path));
+  }
+
+  readIdCounter(jobId: JobId): Promise<number | null> {
+    return this.run(() => this.inner.readIdCounter(jobId));
   }
 
   private run<T>(operation: () => Promise<T>): Promise<T> {

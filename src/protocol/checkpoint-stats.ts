@@ -19,6 +19,7 @@ export interface CheckpointStats {
     readonly refusedTriggers: number;
     readonly restored: number;
     readonly taskRestarts: number;
+    /** Times checkpoint failures beyond `tolerableFailures` failed the job over. */
     readonly jobFailures: number;
     readonly duplicateAcknowledgements: number;
     /** Acknowledgements from unknown attempts or for checkpoints no longer pending: their state was discarded. */
@@ -30,6 +31,8 @@ export interface CheckpointStats {
     readonly foreignMessages: number;
     /** Errors inside the coordinator or its listener, reported as events. */
     readonly internalErrors: number;
+    /** Files the coordinator was asked to discard and left alone because they were not its to delete (reported as events). */
+    readonly refusedDiscards: number;
   };
   readonly latestCompleted: {
     readonly checkpointId: CheckpointId;

@@ -1,0 +1,94 @@
+import { tell, type TypedRef } from '../actor/typed-ref.js';
+import { errorMessage } from '../core/error-message.js';
+import type { CheckpointId } from '../core/ids.js';
+import type { JobStatus } from '../core/job-status.js';
+import type { CheckpointIDCounter } from '../checkpoint/checkpoint-id-counter.js';
+import type { CompletedCheckpoint } from '../checkpoint/completed-checkpoint.js';
+import type { CompletedCheckpointStore } from '../checkpoint/completed-checkpoint-store.js';
+import type { CheckpointStorage } from '../storage/checkpoint-storage.js';
+import { internal, type CoordinatorInternalMessage } from './coordinator-message.js';
+
+/**
+ * The coordinator's only asynchronous part: checkpoint ids from the counter, metadata writes and store adds, and the
+ * shutdown of store and counter. Nothing here is awaited inside a message handler: each piece of work runs off the
+ * mailbox, in order, and reports back to the coordinator as a message to itself.
+ */
+export class CheckpointFinalizer {
+  private counterChain: Promise<unknown> = Promise.resolve();
+  private finalizeChain: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    private readonly self: TypedRef<CoordinatorInternalMessage>,
+    private readonly idCounter: CheckpointIDCounter,
+    private readonly storage: CheckpointStorage | null,
+    private readonly store: CompletedCheckpointStore,
+  ) {}
+
+  /** Asks the counter for the next id; the answer comes back as `CheckpointIdAssigned` or `CheckpointIdFailed` with `token`. */
+  assignId(token: number): void {
+    const { self, idCounter } = this;
+    this.counterChain = this.counterChain
+      .then(() => idCounter.getAndIncrement())
+      .then(
+        (checkpointId) => tell(self, internal({ type: 'CheckpointIdAssigned', token, checkpointId })),
+        (error: unknown) => tell(self, internal({ type: 'CheckpointIdFailed', token, error: errorMessage(error) })),
+      );
+  }
+
+  /** Moves the counter past a restored checkpoint's id, so new checkpoints get higher ids. Rejects with the counter's error. */
+  advanceCounterPast(checkpointId: CheckpointId): Promise<void> {
+    const counter = this.idCounter;
+    const advanced = this.counterChain
+      .then(() => counter.get())
+      .then((next) => (next <= checkpointId ? counter.setCount(checkpointId + 1) : undefined));
+    this.counterChain = advanced.catch(() => undefined);
+    return advanced;
+  }
+
+  /**
+   * Writes the checkpoint's metadata (when there is storage) and adds it to the store, after every finalization started
+   * before it; reports `CheckpointFinalized`, or `CheckpointFinalizeFailed` saying which step failed.
+   */
+  finalize(checkpoint: CompletedCheckpoint): void {
+    const { self } = this;
+    this.finalizeChain = this.finalizeChain
+      .then(() => this.persist(checkpoint))
+      .then(
+        () => tell(self, internal({ type: 'CheckpointFinalized', checkpoint })),
+        (error: unknown) => tell(self, internal({ type: 'CheckpointFinalizeFailed', checkpoint, error: errorMessage(error) })),
+      );
+  }
+
+  /** Runs `work` once every finalization started so far has ended. */
+  afterFinalizations(work: () => void): void {
+    this.finalizeChain = this.finalizeChain.then(work);
+  }
+
+  /** Shuts the store and then the counter down with `jobStatus`, after the finalizations in flight. Rejects with what failed. */
+  shutdown(jobStatus: JobStatus): Promise<void> {
+    const { store, idCounter } = this;
+    const done = this.finalizeChain.then(() => store.shutdown(jobStatus)).then(() => idCounter.shutdown(jobStatus));
+    this.finalizeChain = done.catch(() => undefined);
+    return done;
+  }
+
+  private async persist(checkpoint: CompletedCheckpoint): Promise<void> {
+    const { storage, store } = this;
+    if (storage !== null) {
+      let pointer: string;
+      try {
+        pointer = await storage.writeMetadata(checkpoint);
+      } catch (error) {
+        throw new Error(`writing its metadata to ${storage.description} failed: ${errorMessage(error)}`);
+      }
+      if (pointer !== checkpoint.externalPointer) {
+        throw new Error(`${storage.description} wrote its metadata to ${pointer}, not to ${String(checkpoint.externalPointer)} where the layout puts it`);
+      }
+    }
+    try {
+      await store.addCheckpointAndSubsumeOldestOne(checkpoint);
+    } catch (error) {
+      throw new Error(`adding it to the completed checkpoint store failed: ${errorMessage(error)}`);
+    }
+  }
+}

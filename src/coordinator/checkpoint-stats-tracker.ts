@@ -1,0 +1,81 @@
+import { freeze } from 'immer';
+import type { CheckpointId, TaskId } from '../core/ids.js';
+import type { JobStatus } from '../core/job-status.js';
+import type { CheckpointFailureReason } from '../checkpoint/checkpoint-failure-reason.js';
+import type { CompletedCheckpoint } from '../checkpoint/completed-checkpoint.js';
+import type { PendingCheckpoint } from '../checkpoint/pending-checkpoint.js';
+import type { CheckpointStats } from '../protocol/checkpoint-stats.js';
+
+type Counts = { -readonly [K in keyof Omit<CheckpointStats['counts'], 'inProgress'>]: number };
+
+/** What the stats snapshot takes from the coordinator at the moment it is asked. */
+export interface StatsView {
+  readonly jobStatus: JobStatus;
+  readonly timerRunning: boolean;
+  readonly inProgress: number;
+  readonly continuousFailures: number;
+  readonly pendingDiscards: number;
+}
+
+/**
+ * Counts and remembers what the coordinator did, for `GetCheckpointStats`: O(1) per report, and a frozen snapshot
+ * built only when asked.
+ */
+export class CheckpointStatsTracker {
+  readonly counts: Counts = {
+    triggered: 0, completed: 0, failed: 0, refusedTriggers: 0, restored: 0, taskRestarts: 0, jobFailures: 0,
+    duplicateAcknowledgements: 0, discardedAcknowledgements: 0, discardedStates: 0, malformedMessages: 0,
+    foreignMessages: 0, internalErrors: 0, refusedDiscards: 0,
+  };
+  private latestCompleted: CheckpointStats['latestCompleted'] = null;
+  private latestFailed: CheckpointStats['latestFailed'] = null;
+  private latestRestore: CheckpointStats['latestRestore'] = null;
+  private lastFinished: PendingCheckpoint | null = null;
+
+  reportCompleted(checkpoint: CompletedCheckpoint, pending: PendingCheckpoint | null): void {
+    this.counts.completed += 1;
+    this.latestCompleted = {
+      checkpointId: checkpoint.checkpointId,
+      type: checkpoint.properties.type,
+      durationMs: checkpoint.completionTimestamp - checkpoint.triggerTimestamp,
+      stateSize: checkpoint.stateSize,
+      completionTimestamp: checkpoint.completionTimestamp,
+    };
+    if (pending !== null) this.lastFinished = pending;
+  }
+
+  /** A triggered checkpoint failed (null pending: it failed before it was triggered, a refusal). */
+  reportFailed(checkpointId: CheckpointId | null, reason: CheckpointFailureReason, message: string, timestamp: number, pending: PendingCheckpoint | null): void {
+    if (pending === null) this.counts.refusedTriggers += 1;
+    else {
+      this.counts.failed += 1;
+      this.lastFinished = pending;
+    }
+    this.latestFailed = { checkpointId, reason, message, timestamp };
+  }
+
+  reportRestored(checkpointId: CheckpointId | null, timestamp: number): void {
+    this.counts.restored += 1;
+    this.latestRestore = { checkpointId, timestamp };
+  }
+
+  snapshot(view: StatsView): CheckpointStats {
+    const finished = this.lastFinished;
+    return freeze(
+      {
+        jobStatus: view.jobStatus,
+        timerRunning: view.timerRunning,
+        counts: { ...this.counts, inProgress: view.inProgress },
+        latestCompleted: this.latestCompleted,
+        latestFailed: this.latestFailed,
+        latestRestore: this.latestRestore,
+        lastAcknowledgementLatencies: finished === null
+          ? null
+          : { checkpointId: finished.checkpointId, perTask: finished.acknowledgementLatencies() as Record<TaskId, number | null> },
+        continuousFailures: view.continuousFailures,
+        pendingDiscards: view.pendingDiscards,
+      },
+      true,
+    );
+  }
+}

@@ -1,0 +1,13 @@
+import type { TypedRef } from '../actor/typed-ref.js';
+import type { CheckpointRetention } from '../checkpoint/checkpoint-properties.js';
+import type { CheckpointOutcome } from '../protocol/checkpoint-outcome.js';
+
+/** What asked for a checkpoint: the periodic timer, a client (`TriggerCheckpointNow`), or a savepoint request. */
+export type TriggerKind = 'periodic' | 'manual' | 'savepoint';
+
+/** One request for a checkpoint or savepoint, waiting in the coordinator's queue until it can run. */
+export interface TriggerRequest {
+  readonly kind: TriggerKind;
+  readonly replyTo: TypedRef<CheckpointOutcome> | null;
+  readonly retention: CheckpointRetention;
+}
