@@ -56,6 +56,7 @@ describe('nact-checkpoint command line', () => {
       ['no command', () => ['--dir', directory], () => 'error: missing command; one of list, inspect, verify, gc', "run 'nact-checkpoint --help' for usage"],
       ['an unknown command', () => ['lsit'], () => "error: unknown command 'lsit'; commands: list, inspect, verify, gc", "run 'nact-checkpoint --help' for usage"],
       ['an unknown option', () => ['list', '--dir', directory, '--jb', 'job-1'], () => "error: Unknown option '--jb'", "run 'nact-checkpoint --help' for usage"],
+      ['the old --remove-orphans (pointing to gc --yes)', () => ['verify', '--remove-orphans', '--dir', directory, '--job', 'job-1'], () => "error: Unknown option '--remove-orphans'; orphans are deleted by 'gc --yes' now", "run 'nact-checkpoint --help' for usage"],
       ['--job without a value', () => ['list', '--dir', directory, '--job'], () => "error: Option '--job <value>' argument missing", "run 'nact-checkpoint --help' for usage"],
       ['an option of another command', () => ['verify', '--yes', '--dir', directory, '--job', 'job-1'], () => 'error: --yes is an option of gc, not of verify', "run 'nact-checkpoint verify --help' for usage"],
       ['an unexpected argument', () => ['list', 'job-1', '--dir', directory], () => "error: unexpected argument 'job-1' for list", "run 'nact-checkpoint list --help' for usage"],

@@ -16,6 +16,9 @@ export interface CliOutput {
 
 type ParsedValues = Record<string, string | boolean | undefined>;
 
+/** Options of the earlier `npm run verify` script, with what replaced them. */
+const RENAMED_OPTIONS: Readonly<Record<string, string>> = { '--remove-orphans': "orphans are deleted by 'gc --yes' now" };
+
 /**
  * Runs `nact-checkpoint` with `argv` (the arguments after the program name) and resolves to its exit code. Results go
  * to stdout, as text or, with `--json`, as one JSON document; errors go to stderr as text, or to stdout as a JSON
@@ -68,7 +71,11 @@ function parseCommandLine(argv: readonly string[], commands: readonly CliCommand
     return { values: values as ParsedValues, positionals };
   } catch (error) {
     // Node's parse errors go on about '--' after their first sentence, which names what was wrong.
-    if (isParseArgsError(error)) throw new CliError(CliExitCode.USAGE, errorMessage(error).replace(/\. .*$/s, ''));
+    if (isParseArgsError(error)) {
+      const renamed = Object.keys(RENAMED_OPTIONS).find((name) => argv.includes(name));
+      const hint = renamed === undefined ? '' : `; ${RENAMED_OPTIONS[renamed]}`;
+      throw new CliError(CliExitCode.USAGE, `${errorMessage(error).replace(/\. .*$/s, '')}${hint}`);
+    }
     throw error;
   }
 }
