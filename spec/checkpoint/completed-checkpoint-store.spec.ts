@@ -13,6 +13,7 @@ import {
 } from '../../src/checkpoint/standalone-completed-checkpoint-store.js';
 import { asJobId } from '../../src/core/ids.js';
 import { JobStatus } from '../../src/core/job-status.js';
+import { encodeCheckpointMetadata } from '../../src/storage/checkpoint-metadata-codec.js';
 import { CorruptStateError } from '../../src/storage/corrupt-state-error.js';
 import { FileSystemCheckpointStorage } from '../../src/storage/filesystem-checkpoint-storage.js';
 import { InMemoryCheckpointStorage } from '../../src/storage/in-memory-checkpoint-storage.js';
@@ -409,7 +410,7 @@ describe('DefaultCompletedCheckpointStore.recover', () => {
 
   it('fails on metadata with a malformed record, naming the file and the field', async () => {
     await stored(aCheckpoint(1));
-    storage.corrupt('job-1/chk-1/_metadata', new TextEncoder().encode(JSON.stringify({ ...aCheckpoint(1), stateSize: -4 })));
+    storage.corrupt('job-1/chk-1/_metadata', encodeCheckpointMetadata({ ...aCheckpoint(1), stateSize: -4 }));
 
     const error = await rejectionOf(DefaultCompletedCheckpointStore.recover({ jobId: A_JOB, storage, maxRetained: 1, discarder }));
 
@@ -421,22 +422,22 @@ describe('DefaultCompletedCheckpointStore.recover', () => {
 
   it('fails on metadata that records another job, naming the file', async () => {
     await stored(aCheckpoint(1));
-    storage.corrupt('job-1/chk-1/_metadata', new TextEncoder().encode(JSON.stringify(aCheckpoint(1, { jobId: asJobId('job-2') }))));
+    storage.corrupt('job-1/chk-1/_metadata', encodeCheckpointMetadata(aCheckpoint(1, { jobId: asJobId('job-2') })));
 
     const error = await rejectionOf(DefaultCompletedCheckpointStore.recover({ jobId: A_JOB, storage, maxRetained: 1, discarder }));
 
     expect(error).to.be.instanceOf(CorruptStateError);
-    expect(error.message).to.match(/^job-1\/chk-1\/_metadata: the record belongs to job 'job-2', not to job 'job-1'; /);
+    expect(error.message).to.match(/^job-1\/chk-1\/_metadata: the record belongs to job 'job-2', not to job 'job-1' its directory names; /);
   });
 
   it('fails on metadata that records another checkpoint id, naming the file', async () => {
     await stored(aCheckpoint(1));
-    storage.corrupt('job-1/chk-1/_metadata', new TextEncoder().encode(JSON.stringify(aCheckpoint(7))));
+    storage.corrupt('job-1/chk-1/_metadata', encodeCheckpointMetadata(aCheckpoint(7)));
 
     const error = await rejectionOf(DefaultCompletedCheckpointStore.recover({ jobId: A_JOB, storage, maxRetained: 1, discarder }));
 
     expect(error).to.be.instanceOf(CorruptStateError);
-    expect(error.message).to.match(/^job-1\/chk-1\/_metadata: the record is checkpoint 7, not checkpoint 1 its path names; /);
+    expect(error.message).to.match(/^job-1\/chk-1\/_metadata: the record is checkpoint 7, not checkpoint 1 its directory names; /);
   });
 
   describe('from the filesystem', () => {

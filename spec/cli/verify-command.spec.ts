@@ -1,52 +1,34 @@
-import { mkdir, readdir, writeFile } from 'node:fs/promises';
+import { readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { expect } from 'chai';
-import { VERIFY_USAGE, VerifyExitCode, runVerifyCommand } from '../../src/cli/verify-command.js';
-import { asCheckpointId, asTaskId } from '../../src/core/ids.js';
-import { FileSystemCheckpointStorage } from '../../src/storage/filesystem-checkpoint-storage.js';
-import { aCheckpoint, A_JOB } from '../support/checkpoint-fixtures.js';
+import { CliExitCode } from '../../src/cli/exit-code.js';
+import { asCheckpointId } from '../../src/core/ids.js';
+import { A_JOB } from '../support/checkpoint-fixtures.js';
 import { createTemporaryDirectory, removeTemporaryDirectory } from '../support/temporary-directory.js';
+import { runCliProcess } from './support/cli-process.js';
+import { aJobDirectory, type JobDirectoryFixture } from './support/job-directory-fixture.js';
 
-/** Collects what the command prints. */
-class RecordingOutput {
-  private text = '';
-  write(chunk: string): void {
-    this.text += chunk;
-  }
-  get lines(): string[] {
-    return this.text.split('\n').slice(0, -1);
-  }
-}
-
-describe('verify command', () => {
+describe('nact-checkpoint verify', () => {
   let directory: string;
-  let storage: FileSystemCheckpointStorage;
-  let out: RecordingOutput;
+  let job: JobDirectoryFixture;
   beforeEach(async () => {
     directory = await createTemporaryDirectory();
-    storage = new FileSystemCheckpointStorage(directory);
-    out = new RecordingOutput();
+    job = await aJobDirectory(directory);
   });
   afterEach(async () => {
     await removeTemporaryDirectory(directory);
   });
 
-  /** Checkpoint 1 of job-1 with one shared file as its operator state. */
-  async function aHealthyJob(): Promise<void> {
-    const shared = await storage.writeSharedFile(A_JOB, 'sst-1', new TextEncoder().encode('state'));
-    await storage.writeMetadata(aCheckpoint(1, { taskStates: { [asTaskId('map-1')]: { operatorState: shared, keyedState: [] } } }));
-  }
+  const verify = (...extra: string[]) => runCliProcess(['verify', '--dir', directory, '--job', 'job-1', ...extra]);
 
-  it('prints the report and exits 0 when every checkpoint checks out', async () => {
-    await aHealthyJob();
+  it('prints the audit and exits 0 when every checkpoint checks out', async () => {
+    const run = await verify();
 
-    const code = await runVerifyCommand(['--dir', directory, '--job', 'job-1'], out);
-
-    expect(code).to.equal(VerifyExitCode.OK);
-    expect(out.lines).to.deep.equal([
-      `checkpoint audit of job job-1 in filesystem:${directory}`,
-      '  checkpoints checked: 1',
-      '  files checked: 2',
+    expect(run.exitCode).to.equal(CliExitCode.OK);
+    expect(run.lines).to.deep.equal([
+      `Audit of job job-1 in ${join(directory, 'job-1')}`,
+      '  checkpoints checked: 2',
+      '  files checked: 5',
       '  missing: 0',
       '  corrupt: 0',
       '  orphans: 0',
@@ -55,82 +37,60 @@ describe('verify command', () => {
   });
 
   it('names each missing file and the checkpoints referencing it, and exits 1', async () => {
-    await aHealthyJob();
-    await storage.deleteFile('job-1/shared/sst-1');
+    await job.storage.deleteFile('job-1/shared/sst-1');
 
-    const code = await runVerifyCommand(['--dir', directory, '--job', 'job-1'], out);
+    const run = await verify();
 
-    expect(code).to.equal(VerifyExitCode.PROBLEMS);
-    expect(out.lines).to.include.members([
+    expect(run.exitCode).to.equal(CliExitCode.PROBLEMS_FOUND);
+    expect(run.lines).to.include.members([
       '  missing: 1',
-      `    job-1/shared/sst-1 (checkpoint 1): state file not found in filesystem:${directory} storage`,
+      `    job-1/shared/sst-1 (checkpoints 1, 2): state file not found in filesystem:${directory} storage`,
       'result: PROBLEMS FOUND',
     ]);
   });
 
-  it('lists orphans, keeps them and exits 1 without --remove-orphans', async () => {
-    await aHealthyJob();
-    await storage.writeExclusiveFile(A_JOB, asCheckpointId(2), 'op', new Uint8Array(3));
-
-    const code = await runVerifyCommand(['--dir', directory, '--job', 'job-1'], out);
-
-    expect(code).to.equal(VerifyExitCode.PROBLEMS);
-    expect(out.lines).to.include.members(['  orphans: 1', '    job-1/chk-2/op (3 bytes, unreferenced)']);
-    expect(await readdir(join(directory, 'job-1/chk-2'))).to.deep.equal(['op']);
-  });
-
-  it('removes orphans with --remove-orphans and exits 0 when nothing else is wrong', async () => {
-    await aHealthyJob();
-    await storage.writeExclusiveFile(A_JOB, asCheckpointId(2), 'op', new Uint8Array(3));
-
-    const code = await runVerifyCommand(['--dir', directory, '--job', 'job-1', '--remove-orphans'], out);
-
-    expect(code).to.equal(VerifyExitCode.OK);
-    expect(out.lines.slice(-2)).to.deep.equal(['removed 2 orphan(s)', 'result: OK']); // the file, and the chk directory it leaves empty
-    expect(await readdir(join(directory, 'job-1'))).to.not.include('chk-2');
-  });
-
-  it('keeps the orphans and exits 1 when corrupt metadata could hide their references', async () => {
-    await aHealthyJob();
+  it('names corrupt metadata and exits 1', async () => {
     await writeFile(join(directory, 'job-1/chk-1/_metadata'), 'not metadata');
 
-    const code = await runVerifyCommand(['--dir', directory, '--job', 'job-1', '--remove-orphans'], out);
+    const run = await verify();
 
-    expect(code).to.equal(VerifyExitCode.PROBLEMS);
-    expect(out.lines).to.include(
-      'orphans kept: refusing to remove orphans: the references of job-1/chk-1/_metadata could not be read, so files they reference would look orphaned; fix or remove that metadata, then audit again',
-    );
-    expect(await readdir(join(directory, 'job-1/shared'))).to.deep.equal(['sst-1']);
+    expect(run.exitCode).to.equal(CliExitCode.PROBLEMS_FOUND);
+    expect(run.lines).to.include.members(['  corrupt: 1', '    job-1/chk-1/_metadata (checkpoint 1): not a checkpoint metadata file (wrong magic bytes at the start)']);
   });
 
-  describe('with bad arguments', () => {
-    const badArguments: readonly [string, () => string[], () => string][] = [
-      ['an unknown option', () => ['--dir', directory, '--jb', 'job-1'], () => "error: Unknown option '--jb'"],
-      ['no --job', () => ['--dir', directory], () => 'error: missing required option --job'],
-      ['--job without a value', () => ['--dir', directory, '--job'], () => "error: Option '--job <value>' argument missing"],
-      ['a --job that is a path', () => ['--dir', directory, '--job', '../job-1'], () => "error: --job '../job-1' is not a job id: it must be a single directory name under --dir"],
-      ['a --dir that does not exist', () => ['--dir', join(directory, 'nowhere'), '--job', 'job-1'], () => `error: --dir ${join(directory, 'nowhere')}: no such directory`],
-      ['a --job with no directory', () => ['--dir', directory, '--job', 'job-9'], () => `error: --job job-9: no directory ${join(directory, 'job-9')} (is --dir right?)`],
-      ['a positional argument', () => ['job-1'], () => "error: Unexpected argument 'job-1'"],
-    ];
-    for (const [what, argv, message] of badArguments) {
-      it(`exits 2 on ${what}, naming it, followed by the usage line`, async () => {
-        const code = await runVerifyCommand(argv(), out);
+  it('lists orphans, keeps them, points to gc and exits 1', async () => {
+    await job.storage.writeExclusiveFile(A_JOB, asCheckpointId(3), 'op', new Uint8Array(3));
 
-        expect(code).to.equal(VerifyExitCode.BAD_ARGUMENTS);
-        expect(out.lines).to.deep.equal([message(), VERIFY_USAGE]);
-      });
-    }
+    const run = await verify();
+
+    expect(run.exitCode).to.equal(CliExitCode.PROBLEMS_FOUND);
+    expect(run.lines.slice(-4)).to.deep.equal([
+      '  orphans: 1',
+      '    job-1/chk-3/op (3 B, unreferenced)',
+      "hint: 'nact-checkpoint gc' lists the orphans it would delete; run it only while no coordinator of this job is running",
+      'result: PROBLEMS FOUND',
+    ]);
+    expect(await readdir(join(directory, 'job-1/chk-3'))).to.deep.equal(['op']);
   });
 
-  it('prints the usage line and exits 0 on --help', async () => {
-    expect(await runVerifyCommand(['--help'], out)).to.equal(VerifyExitCode.OK);
-    expect(out.lines).to.deep.equal([VERIFY_USAGE]);
-  });
+  it('prints the audit report as one JSON document with --json', async () => {
+    await job.storage.writeExclusiveFile(A_JOB, asCheckpointId(3), 'op', new Uint8Array(3));
 
-  it('audits an empty job directory as OK', async () => {
-    await mkdir(join(directory, 'job-1'));
+    const run = await verify('--json');
 
-    expect(await runVerifyCommand(['--dir', directory, '--job', 'job-1'], out)).to.equal(VerifyExitCode.OK);
+    expect(run.exitCode).to.equal(CliExitCode.PROBLEMS_FOUND);
+    expect(JSON.parse(run.stdout)).to.deep.equal({
+      command: 'verify',
+      directory: join(directory, 'job-1'),
+      jobId: 'job-1',
+      storage: `filesystem:${directory}`,
+      checkpointsChecked: 2,
+      filesChecked: 5,
+      missing: [],
+      corrupt: [],
+      orphans: [{ path: 'job-1/chk-3/op', size: 3, kind: 'unreferenced' }],
+      noCheckpoints: false,
+      ok: false,
+    });
   });
 });

@@ -5,16 +5,16 @@ import type { CompletedCheckpoint } from '../checkpoint/completed-checkpoint.js'
 import type { FileStateHandle } from '../state/state-handles.js';
 import { ExistingFilePolicy, isTemporaryFileName, writeFileAtomically } from './atomic-file-writer.js';
 import type { CheckpointStorage, StoredFile } from './checkpoint-storage.js';
-import { decodeCheckpointMetadata, encodeCheckpointMetadata } from './checkpoint-metadata-codec.js';
+import { encodeCheckpointMetadata } from './checkpoint-metadata-codec.js';
 import { checksumOf } from './checksum.js';
 import { decodeIdCounter } from './checkpoint-id-counter-file.js';
 import { CorruptStateError } from './corrupt-state-error.js';
 import { StateFileExistsError } from './state-file-exists-error.js';
 import { StateFileNotFoundError } from './state-file-not-found-error.js';
 import { assertSafeFileName, storageLayout } from './storage-layout.js';
+import { assertMetadataPointer, decodeStoredCheckpointMetadata } from './stored-checkpoint-metadata.js';
 
 const CHECKPOINT_DIRECTORY = /^chk-(\d+)$/;
-const METADATA_POINTER = /^([^/]+)\/chk-(\d+)\/_metadata$/;
 
 /**
  * Checkpoint storage in a directory tree, in Flink's layout: `<base>/<jobId>/chk-<id>/_metadata`,
@@ -85,13 +85,8 @@ export class FileSystemCheckpointStorage implements CheckpointStorage {
    * and checkpoint its path names. Throws {@link StateFileNotFoundError} or {@link CorruptStateError} naming the pointer.
    */
   async readMetadata(pointer: string): Promise<CompletedCheckpoint> {
-    const match = METADATA_POINTER.exec(pointer);
-    if (match === null) throw new RangeError(`${pointer}: not a checkpoint metadata pointer; expected <jobId>/chk-<id>/_metadata`);
-    const checkpoint = decodeCheckpointMetadata(await this.read(pointer, 'checkpoint metadata'), pointer);
-    if (checkpoint.jobId !== match[1]) throw new CorruptStateError(pointer, `the record belongs to job '${checkpoint.jobId}', not to job '${match[1]}' its directory names`);
-    if (checkpoint.checkpointId !== Number(match[2])) throw new CorruptStateError(pointer, `the record is checkpoint ${checkpoint.checkpointId}, not checkpoint ${match[2]} its directory names`);
-    if (checkpoint.externalPointer !== pointer) throw new CorruptStateError(pointer, `the record says it was written to ${String(checkpoint.externalPointer)}`);
-    return checkpoint;
+    assertMetadataPointer(pointer);
+    return decodeStoredCheckpointMetadata(await this.read(pointer, 'checkpoint metadata'), pointer);
   }
 
   async listMetadata(jobId: JobId): Promise<string[]> {

@@ -2,15 +2,18 @@ import type { CheckpointId, JobId } from '../core/ids.js';
 import type { CompletedCheckpoint } from '../checkpoint/completed-checkpoint.js';
 import type { FileStateHandle } from '../state/state-handles.js';
 import type { CheckpointStorage, StoredFile } from './checkpoint-storage.js';
+import { encodeCheckpointMetadata } from './checkpoint-metadata-codec.js';
 import { checksumOf } from './checksum.js';
 import { CorruptStateError } from './corrupt-state-error.js';
 import { StateFileExistsError } from './state-file-exists-error.js';
 import { StateFileNotFoundError } from './state-file-not-found-error.js';
 import { assertSafeFileName, storageLayout } from './storage-layout.js';
+import { assertMetadataPointer, decodeStoredCheckpointMetadata } from './stored-checkpoint-metadata.js';
 
 /**
  * Checkpoint storage held in process memory, with the same layout, write-once rule for shared files and metadata,
- * verification and error classes as the filesystem storage. For specs and benchmarks that need no disk; nothing survives the process.
+ * metadata format (versioned and checksummed, through the metadata codec), verification and error classes as the
+ * filesystem storage. For specs and benchmarks that need no disk; nothing survives the process.
  */
 export class InMemoryCheckpointStorage implements CheckpointStorage {
   readonly description = 'memory';
@@ -43,20 +46,23 @@ export class InMemoryCheckpointStorage implements CheckpointStorage {
     this.files.delete(path);
   }
 
+  /** Encodes the record like the filesystem storage does; a different record under the same checkpoint id throws {@link StateFileExistsError}. */
   async writeMetadata(checkpoint: CompletedCheckpoint): Promise<string> {
     const pointer = storageLayout.metadataFile(checkpoint.jobId, checkpoint.checkpointId);
-    this.put(pointer, new TextEncoder().encode(JSON.stringify({ ...checkpoint, externalPointer: pointer })), true);
+    this.put(pointer, encodeCheckpointMetadata({ ...checkpoint, externalPointer: pointer }), true);
     return pointer;
   }
 
+  /**
+   * Decodes and verifies the metadata exactly as the filesystem storage does: format version, checksum, shape, and
+   * that the record is the job's and checkpoint's its path names. Throws {@link StateFileNotFoundError} or
+   * {@link CorruptStateError} naming the pointer, RangeError for a pointer that is not `<jobId>/chk-<id>/_metadata`.
+   */
   async readMetadata(pointer: string): Promise<CompletedCheckpoint> {
+    assertMetadataPointer(pointer);
     const bytes = this.files.get(pointer);
     if (bytes === undefined) throw new StateFileNotFoundError(pointer, this.description, 'checkpoint metadata');
-    try {
-      return JSON.parse(new TextDecoder().decode(bytes)) as CompletedCheckpoint;
-    } catch (error) {
-      throw new CorruptStateError(pointer, `unparsable metadata (${(error as Error).message})`);
-    }
+    return decodeStoredCheckpointMetadata(bytes, pointer);
   }
 
   async listMetadata(jobId: JobId): Promise<string[]> {

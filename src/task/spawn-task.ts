@@ -2,7 +2,7 @@ import { spawn, type Ref } from 'nact';
 import { tell, typedRef, type TypedRef } from '../actor/typed-ref.js';
 
 import type { JsonValue } from '../core/json.js';
-import type { AcknowledgeCheckpoint, RestoreState, TriggerCheckpoint } from '../protocol/task-protocol.js';
+import type { AcknowledgeCheckpoint, CoordinatorToTaskMessage, RestoreState, TriggerCheckpoint } from '../protocol/task-protocol.js';
 import type { KeyedStateHandle, TaskStateSnapshot } from '../state/state-handles.js';
 import type { CheckpointedOperator, OperatorFactory } from './checkpointed-operator.js';
 import { reporterOf, type TaskDeploymentContext, type TaskSpec } from '../protocol/task-deployment.js';
@@ -180,8 +180,12 @@ export function operatorTask<S extends JsonValue, M>(parent: Ref<unknown>, taskI
   return { taskId, deploy: (context) => spawnTask(parent, context, factory) };
 }
 
-/** Sends one of the task's own messages to its operator. */
-export function deliver<M>(task: TypedRef<TaskMessage<M>>, payload: NoInfer<M>): void {
-  tell(task, { type: 'Deliver', payload });
+/**
+ * Sends one of the task's own messages to its operator. With the ref {@link spawnTask} returned, the payload type
+ * follows from the ref. A ref from `GetTasks` only knows the protocol, so name the operator's message type there:
+ * `deliver<OrderEvent>(task.ref, event)` (without it the payload type is `never` and nothing compiles).
+ */
+export function deliver<M = never>(task: TypedRef<TaskMessage<M>> | TypedRef<CoordinatorToTaskMessage>, payload: NoInfer<M>): void {
+  tell(task as TypedRef<TaskMessage<M>>, { type: 'Deliver', payload });
 }
 
