@@ -71,9 +71,12 @@ export {
   KeyGroupOutOfRangeError, KeyGroupRangeMismatchError,
 } from './state/key-groups.js';
 export {
-  HeapKeyedStateBackend, SnapshotStrategy, RestoreSource, DEFAULT_MAX_SEGMENTS, UnresolvedPlaceholderError, IncompatibleKeyedStateError,
-  type HeapKeyedStateBackendOptions, type RestoreSummary,
+  HeapKeyedStateBackend, SnapshotStrategy, RestoredFileSource, DEFAULT_MAX_SEGMENTS, UnresolvedPlaceholderError, IncompatibleKeyedStateError,
+  type HeapKeyedStateBackendOptions, type RestoreSummary, type RestoredFile,
 } from './state/heap-keyed-state-backend.js';
+export type { TaskLocalSnapshotStorage } from './state/task-local-snapshot-storage.js';
+export { matchTaskLocalCopies, type TaskLocalCopySource, type TaskLocalRead, type TaskLocalCopyRejection, type TaskLocalCopyMatch } from './state/task-local-copies.js';
+export { warnAboutTaskLocalWriteFailure, type TaskLocalWriteFailure } from './state/task-local-write-failure.js';
 export { KEYED_STATE_FORMAT_VERSION } from './state/keyed-state-format.js';
 
 // Storage and audit
