@@ -110,3 +110,12 @@ export { TaskDirectory } from './dataflow/task-directory.js';
 export { DataflowMetrics } from './dataflow/dataflow-metrics.js';
 export type { TaskProbe } from './dataflow/dataflow-message.js';
 export { InjectedFailureError } from './dataflow/injected-failure-error.js';
+
+// Task-local recovery: a copy of every snapshot on the task's own disk, restored from when it matches the durable copy
+export { TaskLocalStateStore, type TaskLocalStateStoreOptions } from './local-recovery/task-local-state-store.js';
+export { TaskLocalStateStoreDisposedError } from './local-recovery/task-local-state-store-disposed-error.js';
+export { TaskLocalStateProblemKind, warnAboutTaskLocalStateProblem, type TaskLocalStateProblem } from './local-recovery/task-local-state-problem.js';
+export { TaskLocalDirectoryStorage } from './local-recovery/task-local-directory-storage.js';
+export { KeyedStateWithLocalRecovery, type LocallyRecoveredBackendOptions } from './local-recovery/keyed-state-with-local-recovery.js';
+export { checkpointIdOfKeyedState } from './local-recovery/restored-checkpoint-id.js';
+export { TASK_LOCAL_STATE_FORMAT_VERSION } from './local-recovery/task-local-state-manifest.js';
