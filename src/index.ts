@@ -119,3 +119,21 @@ export { TaskLocalDirectoryStorage } from './local-recovery/task-local-directory
 export { KeyedStateWithLocalRecovery, type LocallyRecoveredBackendOptions } from './local-recovery/keyed-state-with-local-recovery.js';
 export { checkpointIdOfKeyedState } from './local-recovery/restored-checkpoint-id.js';
 export { TASK_LOCAL_STATE_FORMAT_VERSION } from './local-recovery/task-local-state-manifest.js';
+
+// Blob store: content-addressed job artifacts (operator bundles, configuration, reference data) with an HA copy
+export { BlobStore, MAX_BLOB_BYTES_IN_MEMORY, type BlobStoreStats } from './blob/blob-store.js';
+export { validateBlobStoreOptions, warnAboutBlobStoreEvent, type BlobStoreOptions, type BlobStoreSettings } from './blob/blob-store-options.js';
+export type { BlobStoreEvent } from './blob/blob-store-event.js';
+export { asBlobKey, isBlobKey, type BlobKey } from './blob/blob-key.js';
+export type { BlobHaCopy } from './blob/blob-ha-copy.js';
+export { FileSystemBlobHaCopy } from './blob/filesystem-blob-ha-copy.js';
+export { PostgresBlobHaCopy, type PostgresBlobHaCopyOptions } from './blob/postgres-blob-ha-copy.js';
+export { BLOB_STORE_FORMAT_VERSION } from './blob/blob-directory-format.js';
+export { BlobCorruptedError, BlobCopy } from './blob/blob-corrupted-error.js';
+export { BlobFetchFailedError } from './blob/blob-fetch-failed-error.js';
+export { BlobHaCopyWriteError } from './blob/blob-ha-copy-write-error.js';
+export { BlobJobRunningError } from './blob/blob-job-running-error.js';
+export { BlobNotFoundError } from './blob/blob-not-found-error.js';
+export { InvalidBlobKeyError } from './blob/invalid-blob-key-error.js';
+export { putOperatorBundle, loadOperatorBundle, loadOperatorKind, type OperatorKind } from './blob/operator-bundle.js';
+export { OperatorKindNotFoundError } from './blob/operator-kind-not-found-error.js';
