@@ -14,7 +14,7 @@ import { BlobJobRunningError } from './blob-job-running-error.js';
 import { asBlobKey, type BlobKey } from './blob-key.js';
 import { BlobNotFoundError } from './blob-not-found-error.js';
 import { validateBlobStoreOptions, type BlobStoreOptions, type BlobStoreSettings } from './blob-store-options.js';
-import { commitTemporaryFile, hashFile, readChunks, writeHashedTemporaryFile } from './hashed-file.js';
+import { ChunkOwnership, commitTemporaryFile, hashFile, readChunks, writeHashedTemporaryFile } from './hashed-file.js';
 import { KeyLock } from './key-lock.js';
 
 /** What a {@link BlobStore} has done since it was opened. */
@@ -77,9 +77,18 @@ export class BlobStore {
    * content stream's own error.
    */
   async put(jobId: string, content: Uint8Array | AsyncIterable<Uint8Array | string>): Promise<BlobKey> {
+    return this.store(jobId, content instanceof Uint8Array ? oneChunk(content) : content, ChunkOwnership.BORROWED);
+  }
+
+  /** Stores the file at `path` (streamed, never read whole) and returns its key; see {@link put}. */
+  async putFile(jobId: string, path: string): Promise<BlobKey> {
+    return this.store(jobId, readChunks(path), ChunkOwnership.OWNED);
+  }
+
+  private async store(jobId: string, content: AsyncIterable<Uint8Array | string>, chunks: ChunkOwnership): Promise<BlobKey> {
     const job = checkJobId(jobId, 'put');
     const directory = jobDirectoryOf(this.localDirectory, job);
-    const written = await writeHashedTemporaryFile(directory, content instanceof Uint8Array ? oneChunk(content) : content);
+    const written = await writeHashedTemporaryFile(directory, content, chunks);
     const key = asBlobKey(written.hash);
     try {
       await this.locks.run(lockKeyOf(job, key), async () => {
@@ -99,11 +108,6 @@ export class BlobStore {
     }
     this.counters.puts += 1;
     return key;
-  }
-
-  /** Stores the file at `path` (streamed, never read whole) and returns its key; see {@link put}. */
-  async putFile(jobId: string, path: string): Promise<BlobKey> {
-    return this.put(jobId, readChunks(path));
   }
 
   /**
@@ -205,7 +209,7 @@ export class BlobStore {
       try {
         const content = await haCopy.read(jobId, key);
         if (content === null) throw new BlobNotFoundError(jobId, key, [this.localDirectory, haCopy.description]);
-        const written = await writeHashedTemporaryFile(jobDirectoryOf(this.localDirectory, jobId), content);
+        const written = await writeHashedTemporaryFile(jobDirectoryOf(this.localDirectory, jobId), content, ChunkOwnership.OWNED);
         if (written.hash !== key) {
           await rm(written.path, { force: true });
           throw new BlobCorruptedError(jobId, key, BlobCopy.HA, haCopy.description, `its ${written.size} bytes hash to ${written.hash}`);

@@ -4,7 +4,7 @@ import type { JobId } from '../core/ids.js';
 import type { BlobHaCopy } from './blob-ha-copy.js';
 import type { BlobKey } from './blob-key.js';
 import { jobDirectoryOf, openBlobDirectory } from './blob-directory-format.js';
-import { BLOB_READ_CHUNK_BYTES, commitTemporaryFile, writeHashedTemporaryFile } from './hashed-file.js';
+import { BLOB_READ_CHUNK_BYTES, ChunkOwnership, commitTemporaryFile, writeHashedTemporaryFile } from './hashed-file.js';
 
 /**
  * The HA copy of the filesystem mode: a directory every job manager can reach (a shared mount, or one machine's disk
@@ -31,7 +31,7 @@ export class FileSystemBlobHaCopy implements BlobHaCopy {
   /** Rejects (leaving nothing behind) when the stream fails or does not hold exactly `size` bytes. */
   async put(jobId: JobId, key: BlobKey, size: number, content: () => AsyncIterable<Uint8Array>): Promise<void> {
     const directory = jobDirectoryOf(this.directory, jobId);
-    const written = await writeHashedTemporaryFile(directory, content());
+    const written = await writeHashedTemporaryFile(directory, content(), ChunkOwnership.OWNED);
     if (written.size !== size || written.hash !== key) {
       await rm(written.path, { force: true });
       throw new Error(`the content streamed for blob ${key} was ${written.size} bytes hashing to ${written.hash}, expected ${size} bytes hashing to the key`);

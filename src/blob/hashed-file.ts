@@ -14,28 +14,49 @@ export interface HashedTemporaryFile {
   readonly size: number;
 }
 
+/** How {@link writeHashedTemporaryFile} may treat the chunks of its source. */
+export const ChunkOwnership = {
+  /** The source may reuse a chunk's buffer once the next chunk is asked for (user content): each chunk is written before the next is taken. */
+  BORROWED: 'borrowed',
+  /** Every chunk is a buffer of its own (file and database streams): writing one overlaps with hashing the next. */
+  OWNED: 'owned',
+} as const;
+export type ChunkOwnership = (typeof ChunkOwnership)[keyof typeof ChunkOwnership];
+
 /**
- * Streams `source` into a new temporary (`.tmp-`) file in `directory`, hashing it on the way, and fsyncs it. Only one
- * chunk is in memory at a time. On any failure (of the source or of the disk) the temporary file is removed and the
- * error rethrown, so nothing partial is left.
+ * Streams `source` into a new temporary (`.tmp-`) file in `directory`, hashing it on the way, and fsyncs it. At most
+ * two chunks are in memory at a time. On any failure (of the source or of the disk) the temporary file is removed and
+ * the error rethrown, so nothing partial is left.
  */
-export async function writeHashedTemporaryFile(directory: string, source: AsyncIterable<Uint8Array | string>): Promise<HashedTemporaryFile> {
+export async function writeHashedTemporaryFile(
+  directory: string,
+  source: AsyncIterable<Uint8Array | string>,
+  chunks: ChunkOwnership = ChunkOwnership.BORROWED,
+): Promise<HashedTemporaryFile> {
   await ensureDirectory(directory);
   const path = join(directory, `${TEMPORARY_FILE_PREFIX}${randomBytes(8).toString('hex')}`);
   const hash = createHash('sha256');
   let size = 0;
   const handle = await open(path, 'wx');
+  const writeAll = async (bytes: Uint8Array): Promise<void> => {
+    let written = 0;
+    while (written < bytes.byteLength) written += (await handle.write(bytes, written)).bytesWritten;
+  };
+  let writing: Promise<void> = Promise.resolve();
   try {
     try {
       for await (const chunk of source) {
         const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
         hash.update(bytes);
         size += bytes.byteLength;
-        let written = 0;
-        while (written < bytes.byteLength) written += (await handle.write(bytes, written)).bytesWritten;
+        await writing;
+        writing = writeAll(bytes);
+        if (chunks === ChunkOwnership.BORROWED) await writing;
       }
+      await writing;
       await handle.sync();
     } finally {
+      await writing.catch(() => undefined);
       await handle.close();
     }
   } catch (error) {
