@@ -18,7 +18,7 @@ const id = (value: number): CheckpointId => asCheckpointId(value);
 /** The durable files of handles after placeholders were resolved, as RestoreState carries them. */
 function durableFiles(handle: KeyedStateHandle): FileStateHandle[] {
   const streams: StreamStateHandle[] = handle.kind === 'key-groups' ? [handle.stream] : handle.sharedState.map((ref) => ref.handle as StreamStateHandle);
-  return streams.filter((stream): stream is FileStateHandle => stream.kind === 'file');
+  return streams.filter((stream): stream is FileStateHandle => stream.kind === 'file').sort((a, b) => a.path.localeCompare(b.path));
 }
 
 /** Plays the coordinator's SharedStateRegistry for one task: resolves placeholders to the files earlier handles uploaded. */

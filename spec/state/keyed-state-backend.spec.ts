@@ -530,8 +530,9 @@ describe('HeapKeyedStateBackend', () => {
       readonly localPaths: string[];
     }
 
+    /** The file paths of a handle, in the order a restore summary lists them. */
     const filePaths = (handle: KeyedStateHandle): string[] =>
-      (handle.kind === 'key-groups' ? [fileOf(handle.stream).path] : handle.sharedState.map((ref) => fileOf(ref.handle).path));
+      (handle.kind === 'key-groups' ? [fileOf(handle.stream).path] : handle.sharedState.map((ref) => fileOf(ref.handle).path)).sort();
 
     /** What the task-local store does on restore: offers the local copy of checkpoint `checkpointId`, recording rejections. */
     function copiesOf(local: InMemoryTaskLocalStorage, localState: readonly KeyedStateHandle[] | null, durable: readonly KeyedStateHandle[], rejections: TaskLocalCopyRejection[] = [], checkpointId = 1) {
@@ -581,7 +582,7 @@ describe('HeapKeyedStateBackend', () => {
           expect(restored.restoreSummary.filesFromTaskLocal).to.equal(0);
           expect(restored.restoreSummary.taskLocalProblems[0]).to.include(durablePaths[0]).and.to.include('checksum mismatch');
           expect(restored.restoreSummary.files.map((file) => file.source)).to.deep.equal(durablePaths.map(() => RestoredFileSource.DURABLE));
-          expect(rejections.map((rejection) => [rejection.local.path, rejection.deleted])).to.deep.equal(localPaths.map((path) => [path, true]));
+          expect(rejections.map((rejection) => [rejection.local.path, rejection.deleted]).sort()).to.deep.equal(localPaths.map((path) => [path, true]));
           // A full copy is gone; an incremental backend keeps building on the restored segments and writes them locally again, repaired.
           for (const path of localPaths) {
             if (strategy === SnapshotStrategy.FULL) expect(local.files.has(path), `${path} deleted`).to.equal(false);

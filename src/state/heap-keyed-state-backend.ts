@@ -87,9 +87,9 @@ export interface RestoredFile {
 export interface RestoreSummary {
   readonly filesFromTaskLocal: number;
   readonly filesFromDurable: number;
-  /** Why task-local copies that existed were refused (mismatched, corrupt, missing): one message per refused file. */
+  /** Why task-local copies that existed were refused (mismatched, corrupt, missing): one message per refused file, sorted. */
   readonly taskLocalProblems: readonly string[];
-  /** Every file read, in the order the reads finished, with where it came from. */
+  /** Every file read, sorted by path, with where it came from. */
   readonly files: readonly RestoredFile[];
 }
 
@@ -482,6 +482,8 @@ export class HeapKeyedStateBackend {
       for (const [key, value] of entries) this.put(key, value);
     }
     this.dirty.clear();
+    summary.files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+    summary.taskLocalProblems.sort();
     this.summary = summary;
     for (const handle of handles) {
       if (handle.kind === 'incremental') this.lastSnapshotId = Math.max(this.lastSnapshotId, handle.checkpointId);
