@@ -1,4 +1,5 @@
-import { open, rm } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { access, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { JobId } from '../core/ids.js';
 import type { BlobHaCopy } from './blob-ha-copy.js';
@@ -39,14 +40,16 @@ export class FileSystemBlobHaCopy implements BlobHaCopy {
     await commitTemporaryFile(written.path, join(directory, key));
   }
 
+  /** Opens the file only when the stream is read, so a stream that is never read holds nothing open. */
   async read(jobId: JobId, key: BlobKey): Promise<AsyncIterable<Uint8Array> | null> {
+    const path = join(jobDirectoryOf(this.directory, jobId), key);
     try {
-      const handle = await open(join(jobDirectoryOf(this.directory, jobId), key), 'r');
-      return handle.createReadStream({ highWaterMark: BLOB_READ_CHUNK_BYTES });
+      await access(path);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
       throw error;
     }
+    return streamFile(path);
   }
 
   async delete(jobId: JobId, key: BlobKey): Promise<void> {
@@ -56,4 +59,9 @@ export class FileSystemBlobHaCopy implements BlobHaCopy {
   async deleteJob(jobId: JobId): Promise<void> {
     await rm(jobDirectoryOf(this.directory, jobId), { recursive: true, force: true });
   }
+}
+
+/** The file's chunks; the file is opened on the first read, and closed when the stream ends or its reader stops. */
+async function* streamFile(path: string): AsyncGenerator<Uint8Array> {
+  yield* createReadStream(path, { highWaterMark: BLOB_READ_CHUNK_BYTES }) as AsyncIterable<Buffer>;
 }
