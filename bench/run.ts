@@ -7,6 +7,8 @@ import { benchCoordinator, formatCoordinatorResult } from './coordinator-bench.j
 import { benchDataflowRatio } from './dataflow-bench.js';
 import { benchIncrementalRatio } from './incremental-bench.js';
 import { benchRegistry } from './registry-bench.js';
+import { benchLocalRecovery, formatLocalRecovery } from './local-recovery-bench.js';
+import { benchBlobStore } from './blob-bench.js';
 
 interface Target {
   readonly comparison: '<=' | '>=';
@@ -64,6 +66,26 @@ const sections: BenchSection[] = [
       const { ratio, recordsPerSecondOn, recordsPerSecondOff } = await benchDataflowRatio();
       print(`ratio checkpointing/off interval=100ms ${ratio.toFixed(2)}${describeTarget(ratio, { comparison: '>=', value: 0.9 })}`
         + `  (word count: ${Math.round(recordsPerSecondOn)} records/s with checkpoints, ${Math.round(recordsPerSecondOff)} without)`);
+    },
+  },
+  {
+    name: 'local-recovery',
+    async run(print) {
+      const result = await benchLocalRecovery();
+      print(`${formatLocalRecovery(result)}${describeTarget(result.ratio, { comparison: '<=', value: 0.5 })}`);
+    },
+  },
+  {
+    name: 'blob',
+    async run(print) {
+      const result = await benchBlobStore();
+      const mbps = (value: number): string => `${Math.round(value)} MB/s`;
+      print(`ratio blob put/copy size=${result.sizeMiB}MiB ${result.putRatio.toFixed(2)}${describeTarget(result.putRatio, { comparison: '>=', value: 0.15 })}`
+        + `  (put ${mbps(result.putMBps)} with the filesystem HA copy, plain durable copy ${mbps(result.copyMBps)})`);
+      print(`ratio blob get/copy size=${result.sizeMiB}MiB ${result.getRatio.toFixed(2)}${describeTarget(result.getRatio, { comparison: '>=', value: 0.5 })}`
+        + `  (verified local get ${mbps(result.getMBps)})`);
+      print(`ratio blob fetch/copy size=${result.sizeMiB}MiB ${result.fetchRatio.toFixed(2)}${describeTarget(result.fetchRatio, { comparison: '>=', value: 0.15 })}`
+        + `  (get after the local copy was lost, from the HA copy: ${mbps(result.fetchMBps)})`);
     },
   },
 ];

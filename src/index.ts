@@ -78,9 +78,12 @@ export {
   KeyGroupOutOfRangeError, KeyGroupRangeMismatchError,
 } from './state/key-groups.js';
 export {
-  HeapKeyedStateBackend, SnapshotStrategy, RestoreSource, DEFAULT_MAX_SEGMENTS, UnresolvedPlaceholderError, IncompatibleKeyedStateError,
-  type HeapKeyedStateBackendOptions, type RestoreSummary,
+  HeapKeyedStateBackend, SnapshotStrategy, RestoredFileSource, DEFAULT_MAX_SEGMENTS, UnresolvedPlaceholderError, IncompatibleKeyedStateError,
+  type HeapKeyedStateBackendOptions, type RestoreSummary, type RestoredFile,
 } from './state/heap-keyed-state-backend.js';
+export type { TaskLocalSnapshotStorage } from './state/task-local-snapshot-storage.js';
+export { matchTaskLocalCopies, type TaskLocalCopySource, type TaskLocalRead, type TaskLocalCopyRejection, type TaskLocalCopyMatch } from './state/task-local-copies.js';
+export { warnAboutTaskLocalWriteFailure, type TaskLocalWriteFailure } from './state/task-local-write-failure.js';
 export { KEYED_STATE_FORMAT_VERSION } from './state/keyed-state-format.js';
 
 // Storage and audit
@@ -114,3 +117,30 @@ export { TaskDirectory } from './dataflow/task-directory.js';
 export { DataflowMetrics } from './dataflow/dataflow-metrics.js';
 export type { TaskProbe } from './dataflow/dataflow-message.js';
 export { InjectedFailureError } from './dataflow/injected-failure-error.js';
+
+// Task-local recovery: a copy of every snapshot on the task's own disk, restored from when it matches the durable copy
+export { TaskLocalStateStore, type TaskLocalStateStoreOptions } from './local-recovery/task-local-state-store.js';
+export { TaskLocalStateStoreDisposedError } from './local-recovery/task-local-state-store-disposed-error.js';
+export { TaskLocalStateProblemKind, warnAboutTaskLocalStateProblem, type TaskLocalStateProblem } from './local-recovery/task-local-state-problem.js';
+export { TaskLocalDirectoryStorage } from './local-recovery/task-local-directory-storage.js';
+export { KeyedStateWithLocalRecovery, type LocallyRecoveredBackendOptions } from './local-recovery/keyed-state-with-local-recovery.js';
+export { checkpointIdOfKeyedState } from './local-recovery/restored-checkpoint-id.js';
+export { TASK_LOCAL_STATE_FORMAT_VERSION } from './local-recovery/task-local-state-manifest.js';
+
+// Blob store: content-addressed job artifacts (operator bundles, configuration, reference data) with an HA copy
+export { BlobStore, MAX_BLOB_BYTES_IN_MEMORY, type BlobStoreStats } from './blob/blob-store.js';
+export { validateBlobStoreOptions, warnAboutBlobStoreEvent, type BlobStoreOptions, type BlobStoreSettings } from './blob/blob-store-options.js';
+export type { BlobStoreEvent } from './blob/blob-store-event.js';
+export { asBlobKey, isBlobKey, type BlobKey } from './blob/blob-key.js';
+export type { BlobHaCopy } from './blob/blob-ha-copy.js';
+export { FileSystemBlobHaCopy } from './blob/filesystem-blob-ha-copy.js';
+export { PostgresBlobHaCopy, type PostgresBlobHaCopyOptions } from './blob/postgres-blob-ha-copy.js';
+export { BLOB_STORE_FORMAT_VERSION } from './blob/blob-directory-format.js';
+export { BlobCorruptedError, BlobCopy } from './blob/blob-corrupted-error.js';
+export { BlobFetchFailedError } from './blob/blob-fetch-failed-error.js';
+export { BlobHaCopyWriteError } from './blob/blob-ha-copy-write-error.js';
+export { BlobJobRunningError } from './blob/blob-job-running-error.js';
+export { BlobNotFoundError } from './blob/blob-not-found-error.js';
+export { InvalidBlobKeyError } from './blob/invalid-blob-key-error.js';
+export { putOperatorBundle, loadOperatorBundle, loadOperatorKind, type OperatorKind } from './blob/operator-bundle.js';
+export { OperatorKindNotFoundError } from './blob/operator-kind-not-found-error.js';

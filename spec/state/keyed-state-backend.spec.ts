@@ -7,7 +7,7 @@ import type { JsonValue } from '../../src/core/json.js';
 import {
   HeapKeyedStateBackend,
   IncompatibleKeyedStateError,
-  RestoreSource,
+  RestoredFileSource,
   SnapshotStrategy,
   UnresolvedPlaceholderError,
   type HeapKeyedStateBackendOptions,
@@ -20,10 +20,15 @@ import type {
   KeyedStateHandle,
   KeyGroupRange,
   KeyGroupsStateHandle,
+  StateFileReference,
   StreamStateHandle,
 } from '../../src/state/state-handles.js';
+import { matchTaskLocalCopies, type TaskLocalCopyRejection } from '../../src/state/task-local-copies.js';
+import type { TaskLocalWriteFailure } from '../../src/state/task-local-write-failure.js';
 import { CorruptStateError } from '../../src/storage/corrupt-state-error.js';
 import { InMemoryCheckpointStorage } from '../../src/storage/in-memory-checkpoint-storage.js';
+import { FailingWriteTaskLocalStorage } from '../support/failing-write-task-local-storage.js';
+import { InMemoryTaskLocalStorage } from '../support/in-memory-task-local-storage.js';
 
 const JOB = asJobId('job-1');
 const NUMBER_OF_KEY_GROUPS = 16;
@@ -516,62 +521,183 @@ describe('HeapKeyedStateBackend', () => {
   });
 
   describe('task-local copies', () => {
+    interface LocalSnapshot {
+      readonly config: HeapKeyedStateBackendOptions;
+      readonly local: InMemoryTaskLocalStorage;
+      readonly durable: KeyedStateHandle;
+      readonly localHandle: KeyedStateHandle;
+      readonly durablePaths: string[];
+      readonly localPaths: string[];
+    }
+
+    /** The file paths of a handle, in the order a restore summary lists them. */
+    const filePaths = (handle: KeyedStateHandle): string[] =>
+      (handle.kind === 'key-groups' ? [fileOf(handle.stream).path] : handle.sharedState.map((ref) => fileOf(ref.handle).path)).sort();
+
+    /** What the task-local store does on restore: offers the local copy of checkpoint `checkpointId`, recording rejections. */
+    function copiesOf(local: InMemoryTaskLocalStorage, localState: readonly KeyedStateHandle[] | null, durable: readonly KeyedStateHandle[], rejections: TaskLocalCopyRejection[] = [], checkpointId = 1) {
+      return matchTaskLocalCopies({ checkpointId: id(checkpointId), localState, durableState: durable, storage: local, onRejected: (rejection) => rejections.push(rejection) });
+    }
+
     for (const strategy of [SnapshotStrategy.FULL, SnapshotStrategy.INCREMENTAL]) {
       describe(`with the ${strategy} strategy`, () => {
-        async function snapshotWithLocalCopy(): Promise<{ config: HeapKeyedStateBackendOptions; durable: KeyedStateHandle; local: KeyedStateHandle; paths: string[] }> {
-          const config = options({ strategy, taskLocalStorage: new InMemoryCheckpointStorage() });
+        async function snapshotWithLocalCopy(): Promise<LocalSnapshot> {
+          const local = new InMemoryTaskLocalStorage();
+          const config = options({ strategy, taskLocalStorage: local });
           const { jobManagerOwnedSnapshot, taskLocalSnapshot } = await aBackend(config, { a: 1, b: 'two' }).snapshot(id(1));
           expect(taskLocalSnapshot).to.not.equal(null);
           const durable = viaJson(jobManagerOwnedSnapshot);
-          const paths = durable.kind === 'key-groups' ? [fileOf(durable.stream).path] : durable.sharedState.map((ref) => fileOf(ref.handle).path);
-          return { config, durable, local: taskLocalSnapshot as KeyedStateHandle, paths };
+          const localHandle = viaJson(taskLocalSnapshot as KeyedStateHandle);
+          return { config, local, durable, localHandle, durablePaths: filePaths(durable), localPaths: filePaths(localHandle) };
         }
 
-        it('writes the same content to task-local storage', async () => {
-          const { config, durable, local } = await snapshotWithLocalCopy();
-          const localOnly = { ...config, storage: config.taskLocalStorage as InMemoryCheckpointStorage };
-          expect(contentOf(await HeapKeyedStateBackend.restore(localOnly, [local]))).to.deep.equal(contentOf(await HeapKeyedStateBackend.restore(config, [durable])));
+        it('writes the local copy into the checkpoint\'s own local directory, file for file like the durable copy', async () => {
+          const { durable, localHandle, durablePaths, localPaths } = await snapshotWithLocalCopy();
+          expect(localPaths.length).to.equal(durablePaths.length);
+          for (const path of localPaths) expect(path).to.match(/^chk-1\//);
+          const sizes = (handle: KeyedStateHandle) => (handle.kind === 'key-groups' ? [fileOf(handle.stream)] : handle.sharedState.map((ref) => fileOf(ref.handle))).map((file) => [file.size, file.checksum]);
+          expect(sizes(localHandle)).to.deep.equal(sizes(durable));
         });
 
-        it('restores local-first from the task-local copy when it verifies', async () => {
-          const { config, durable, paths } = await snapshotWithLocalCopy();
-          for (const path of paths) (config.storage as InMemoryCheckpointStorage).corrupt(path, new Uint8Array([1, 2, 3]));
-          const restored = await HeapKeyedStateBackend.restore(config, [durable], RestoreSource.LOCAL_FIRST);
+        it('restores from the task-local copy when it matches the durable handle and verifies, and says so file by file', async () => {
+          const { config, local, durable, localHandle, durablePaths, localPaths } = await snapshotWithLocalCopy();
+          for (const path of durablePaths) (config.storage as InMemoryCheckpointStorage).corrupt(path, new Uint8Array([1, 2, 3]));
+          const restored = await HeapKeyedStateBackend.restore(config, [durable], copiesOf(local, [localHandle], [durable]));
           expect(contentOf(restored)).to.deep.equal(new Map<string, JsonValue>([['a', 1], ['b', 'two']]));
-          expect(restored.restoreSummary).to.deep.equal({ filesFromTaskLocal: paths.length, filesFromDurable: 0, taskLocalProblems: [] });
+          expect(restored.restoreSummary).to.deep.equal({
+            filesFromTaskLocal: durablePaths.length,
+            filesFromDurable: 0,
+            taskLocalProblems: [],
+            files: durablePaths.map((path, index) => ({ path, source: RestoredFileSource.TASK_LOCAL, localPath: localPaths[index], reason: null })),
+          });
         });
 
-        it('falls back to the durable copy when the task-local copy is corrupt', async () => {
-          const { config, durable, paths } = await snapshotWithLocalCopy();
-          for (const path of paths) (config.taskLocalStorage as InMemoryCheckpointStorage).corrupt(path, new Uint8Array([1, 2, 3]));
-          const restored = await HeapKeyedStateBackend.restore(config, [durable], RestoreSource.LOCAL_FIRST);
+        it('ignores, deletes and reports a corrupted local copy, and restores from the durable copy', async () => {
+          const { config, local, durable, localHandle, durablePaths, localPaths } = await snapshotWithLocalCopy();
+          for (const path of localPaths) local.corrupt(path);
+          const rejections: TaskLocalCopyRejection[] = [];
+          const restored = await HeapKeyedStateBackend.restore(config, [durable], copiesOf(local, [localHandle], [durable], rejections));
           expect(contentOf(restored)).to.deep.equal(new Map<string, JsonValue>([['a', 1], ['b', 'two']]));
-          expect(restored.restoreSummary.filesFromDurable).to.equal(paths.length);
+          expect(restored.restoreSummary.filesFromDurable).to.equal(durablePaths.length);
           expect(restored.restoreSummary.filesFromTaskLocal).to.equal(0);
-          expect(restored.restoreSummary.taskLocalProblems[0]).to.include(paths[0]).and.to.include('refusing to use it');
+          expect(restored.restoreSummary.taskLocalProblems[0]).to.include(durablePaths[0]).and.to.include('checksum mismatch');
+          expect(restored.restoreSummary.files.map((file) => file.source)).to.deep.equal(durablePaths.map(() => RestoredFileSource.DURABLE));
+          expect(rejections.map((rejection) => [rejection.local.path, rejection.deleted]).sort()).to.deep.equal(localPaths.map((path) => [path, true]));
+          // A full copy is gone; an incremental backend keeps building on the restored segments and writes them locally again, repaired.
+          for (const path of localPaths) {
+            if (strategy === SnapshotStrategy.FULL) expect(local.files.has(path), `${path} deleted`).to.equal(false);
+            else expect(await local.readFile(fileOf((incremental(localHandle).sharedState.find((ref) => fileOf(ref.handle).path === path) as StateFileReference).handle))).to.have.length.above(3);
+          }
         });
 
-        it('falls back to the durable copy when the task-local copy is missing', async () => {
-          const { config, durable, paths } = await snapshotWithLocalCopy();
-          const freshDisk = { ...config, taskLocalStorage: new InMemoryCheckpointStorage() };
-          const restored = await HeapKeyedStateBackend.restore(freshDisk, [durable], RestoreSource.LOCAL_FIRST);
+        it('ignores, deletes and reports a local copy whose checksum differs from the durable handle, without reading it', async () => {
+          const { config, local, durable, localHandle, localPaths } = await snapshotWithLocalCopy();
+          const forged = viaJson(durable);
+          const other = forged.kind === 'key-groups'
+            ? { ...forged, stream: { ...fileOf(forged.stream), checksum: '0'.repeat(64) } }
+            : { ...forged, sharedState: forged.sharedState.map((ref) => ({ ...ref, handle: { ...fileOf(ref.handle), checksum: '0'.repeat(64) } })) };
+          const rejections: TaskLocalCopyRejection[] = [];
+          const source = copiesOf(local, [localHandle], [other], rejections);
+          const read = await source.read(fileOf(other.kind === 'key-groups' ? other.stream : (other.sharedState[0] as StateFileReference).handle));
+          expect(read).to.deep.include({ used: false, rejected: true });
+          expect(rejections[0]?.reason).to.include('does not match the durable file');
+          expect(local.files.has(localPaths[0] as string)).to.equal(false);
+          expect(contentOf(await HeapKeyedStateBackend.restore(config, [durable], source))).to.deep.equal(new Map<string, JsonValue>([['a', 1], ['b', 'two']]));
+        });
+
+        it('ignores a local copy of another key-group range and restores from the durable copy', async () => {
+          const { config, local, durable, localHandle } = await snapshotWithLocalCopy();
+          const elsewhere = { ...localHandle, keyGroupRange: KeyGroupRanges.of(0, 3) } as KeyedStateHandle;
+          const restored = await HeapKeyedStateBackend.restore(config, [durable], copiesOf(local, [elsewhere], [durable]));
+          expect(restored.restoreSummary.filesFromTaskLocal).to.equal(0);
+          expect(restored.restoreSummary.files[0]?.reason).to.equal(`the task-local copy of checkpoint 1 holds no ${durable.kind} state for key groups [0, 15]`);
+          expect(restored.restoreSummary.taskLocalProblems).to.deep.equal([]);
+        });
+
+        it('restores from the durable copy when the task lost its local disk, and says why', async () => {
+          const { config, durable, durablePaths } = await snapshotWithLocalCopy();
+          const restored = await HeapKeyedStateBackend.restore(config, [durable], copiesOf(new InMemoryTaskLocalStorage(), null, [durable]));
           expect(contentOf(restored)).to.deep.equal(new Map<string, JsonValue>([['a', 1], ['b', 'two']]));
-          expect(restored.restoreSummary.filesFromDurable).to.equal(paths.length);
+          expect(restored.restoreSummary.files).to.deep.equal(durablePaths.map((path) => ({ path, source: RestoredFileSource.DURABLE, localPath: null, reason: 'no task-local copy of checkpoint 1' })));
+        });
+
+        it('a failing local write never fails the snapshot: the durable copy is complete, the failure is counted and reported', async () => {
+          const failures: TaskLocalWriteFailure[] = [];
+          const local = new FailingWriteTaskLocalStorage(new InMemoryTaskLocalStorage());
+          const config = options({ strategy, taskLocalStorage: local, onTaskLocalWriteFailure: (failure) => failures.push(failure) });
+          const backend = aBackend(config, { a: 1 });
+          const { jobManagerOwnedSnapshot, taskLocalSnapshot } = await backend.snapshot(id(1));
+          expect(taskLocalSnapshot).to.equal(null);
+          expect(backend.taskLocalWriteFailures).to.equal(1);
+          expect(failures).to.have.length(1);
+          expect(failures[0]).to.deep.include({ jobId: JOB, checkpointId: 1 });
+          expect(String((failures[0]?.error as Error).message)).to.include('ENOSPC');
+          expect(contentOf(await HeapKeyedStateBackend.restore(options({ strategy, storage: config.storage }), [viaJson(jobManagerOwnedSnapshot)]))).to.deep.equal(new Map([['a', 1]]));
+        });
+
+        it('reports a failed local write as a process warning when no reporter is given', async () => {
+          const warning = sinon.stub(process, 'emitWarning');
+          try {
+            const config = options({ strategy, taskLocalStorage: new FailingWriteTaskLocalStorage(new InMemoryTaskLocalStorage()) });
+            await aBackend(config, { a: 1 }).snapshot(id(1));
+            expect(warning.calledOnce).to.equal(true);
+            expect(String(warning.firstCall.args[0])).to.include('checkpoint 1 of job job-1').and.to.include('ENOSPC');
+            expect(warning.firstCall.args[1]).to.deep.equal({ code: 'NACT_CHECKPOINT_TASK_LOCAL_WRITE_FAILED' });
+          } finally {
+            warning.restore();
+          }
         });
       });
     }
 
-    it('keeps task-local copies of the segments it was restored from, so its next local snapshot is complete', async () => {
-      const config = options({ taskLocalStorage: new InMemoryCheckpointStorage() });
-      const registered = new RegisteredFiles();
-      const handle = viaJson((await aBackend(config, { a: 1 }).snapshot(id(1))).jobManagerOwnedSnapshot);
-      registered.register(handle);
-      const freshDisk = { ...config, taskLocalStorage: new InMemoryCheckpointStorage() };
-      const restored = await HeapKeyedStateBackend.restore(freshDisk, [handle], RestoreSource.LOCAL_FIRST);
-      restored.put('b', 2);
-      const { taskLocalSnapshot } = await restored.snapshot(id(2));
-      const localOnly = { ...freshDisk, storage: freshDisk.taskLocalStorage };
-      expect(contentOf(await HeapKeyedStateBackend.restore(localOnly, [taskLocalSnapshot as KeyedStateHandle]))).to.deep.equal(new Map([['a', 1], ['b', 2]]));
+    describe('with the incremental strategy', () => {
+      it('links the segments a snapshot reuses into that checkpoint\'s local directory, so each local copy is complete on its own', async () => {
+        const local = new InMemoryTaskLocalStorage();
+        const config = options({ taskLocalStorage: local });
+        const registered = new RegisteredFiles();
+        const backend = aBackend(config, { a: 1 });
+        registered.register(viaJson((await backend.snapshot(id(1))).jobManagerOwnedSnapshot));
+        backend.notifyCheckpointComplete(id(1));
+        backend.put('b', 2);
+        const second = await backend.snapshot(id(2));
+        local.dropCheckpoint(1);
+        const localHandle = incremental(second.taskLocalSnapshot as KeyedStateHandle);
+        expect(localHandle.sharedState.map((ref) => fileOf(ref.handle).path.split('/')[0])).to.deep.equal(['chk-2', 'chk-2']);
+        const durable = registered.resolve(viaJson(second.jobManagerOwnedSnapshot));
+        const restored = await HeapKeyedStateBackend.restore(config, [durable], copiesOf(local, [localHandle], [durable], [], 2));
+        expect(contentOf(restored)).to.deep.equal(new Map<string, JsonValue>([['a', 1], ['b', 2]]));
+        expect(restored.restoreSummary.filesFromTaskLocal).to.equal(2);
+      });
+
+      it('links from an older local copy when the newest one was dropped with an aborted checkpoint', async () => {
+        const local = new InMemoryTaskLocalStorage();
+        const backend = aBackend(options({ taskLocalStorage: local }), { a: 1 });
+        await backend.snapshot(id(1));
+        backend.notifyCheckpointComplete(id(1));
+        await backend.snapshot(id(2));
+        local.dropCheckpoint(2);
+        backend.notifyCheckpointAborted(id(2));
+        const third = await backend.snapshot(id(3));
+        expect(third.taskLocalSnapshot).to.not.equal(null);
+        expect(incremental(third.taskLocalSnapshot as KeyedStateHandle).sharedState.map((ref) => fileOf(ref.handle).path.split('/')[0])).to.deep.equal(['chk-3']);
+        expect(backend.taskLocalWriteFailures).to.equal(0);
+      });
+
+      it('keeps task-local copies of the segments it was restored from the durable copy, so its next local snapshot is complete', async () => {
+        const config = options({ taskLocalStorage: new InMemoryTaskLocalStorage() });
+        const registered = new RegisteredFiles();
+        const handle = viaJson((await aBackend(config, { a: 1 }).snapshot(id(1))).jobManagerOwnedSnapshot);
+        registered.register(handle);
+        const freshDisk = new InMemoryTaskLocalStorage();
+        const restored = await HeapKeyedStateBackend.restore({ ...config, taskLocalStorage: freshDisk }, [handle], copiesOf(freshDisk, null, [handle]));
+        restored.put('b', 2);
+        const { jobManagerOwnedSnapshot, taskLocalSnapshot } = await restored.snapshot(id(2));
+        const localHandle = incremental(taskLocalSnapshot as KeyedStateHandle);
+        const durable = registered.resolve(viaJson(jobManagerOwnedSnapshot));
+        const fromLocal = await HeapKeyedStateBackend.restore(config, [durable], copiesOf(freshDisk, [localHandle], [durable], [], 2));
+        expect(contentOf(fromLocal)).to.deep.equal(new Map([['a', 1], ['b', 2]]));
+        expect(fromLocal.restoreSummary.filesFromTaskLocal).to.equal(2);
+      });
     });
   });
 

@@ -25,6 +25,9 @@ import type {
   StateFileReference,
   StreamStateHandle,
 } from './state-handles.js';
+import type { TaskLocalCopySource } from './task-local-copies.js';
+import type { TaskLocalSnapshotStorage } from './task-local-snapshot-storage.js';
+import { warnAboutTaskLocalWriteFailure, type TaskLocalWriteFailure } from './task-local-write-failure.js';
 
 /** How a {@link HeapKeyedStateBackend} snapshots: the whole state every time, or only what changed. */
 export const SnapshotStrategy = {
@@ -35,14 +38,14 @@ export const SnapshotStrategy = {
 } as const;
 export type SnapshotStrategy = (typeof SnapshotStrategy)[keyof typeof SnapshotStrategy];
 
-/** Where {@link HeapKeyedStateBackend.restore} reads files from. */
-export const RestoreSource = {
-  /** Only the durable copies named by the handles. */
+/** Where a restore read one file from. */
+export const RestoredFileSource = {
+  /** The task-local copy, matched to the durable handle and verified. */
+  TASK_LOCAL: 'task-local',
+  /** The durable copy the handle names. */
   DURABLE: 'durable',
-  /** The task-local copy of each file when it is present and verifies, the durable copy otherwise. */
-  LOCAL_FIRST: 'local-first',
 } as const;
-export type RestoreSource = (typeof RestoreSource)[keyof typeof RestoreSource];
+export type RestoredFileSource = (typeof RestoredFileSource)[keyof typeof RestoredFileSource];
 
 /** How many segments an incremental snapshot may reference before the next one compacts, unless configured. */
 export const DEFAULT_MAX_SEGMENTS = 8;
@@ -59,16 +62,35 @@ export interface HeapKeyedStateBackendOptions {
   readonly strategy: SnapshotStrategy;
   /** Incremental only: the most segments a snapshot references; the snapshot that would exceed it compacts. Default {@link DEFAULT_MAX_SEGMENTS}. */
   readonly maxSegments?: number;
-  /** When set, every snapshot is also written here, with the same relative paths, for fast local recovery. */
-  readonly taskLocalStorage?: CheckpointStorage;
+  /**
+   * When set, every snapshot is also written here (one directory per checkpoint on the task's disk) for fast local
+   * recovery. A failed local write never fails the snapshot: the snapshot's task-local copy is null and the failure goes
+   * to {@link onTaskLocalWriteFailure}.
+   */
+  readonly taskLocalStorage?: TaskLocalSnapshotStorage;
+  /** Told about every task-local write that failed. Default: a process warning (`NACT_CHECKPOINT_TASK_LOCAL_WRITE_FAILED`). */
+  readonly onTaskLocalWriteFailure?: (failure: TaskLocalWriteFailure) => void;
 }
 
-/** Where the files of the last restore came from. */
+/** Where one file of a restore came from. */
+export interface RestoredFile {
+  /** The durable path the handle names. */
+  readonly path: string;
+  readonly source: RestoredFileSource;
+  /** The task-local file that was read, when the source is task-local. */
+  readonly localPath: string | null;
+  /** Why the durable copy was read, when task-local copies were offered (no local copy, mismatch, corruption, ...). */
+  readonly reason: string | null;
+}
+
+/** Where the files of the last restore came from. Inline state (kept in the handles) is no file and is not listed. */
 export interface RestoreSummary {
   readonly filesFromTaskLocal: number;
   readonly filesFromDurable: number;
-  /** Why task-local copies were not used (missing, corrupt, ...), one message per file that fell back. */
+  /** Why task-local copies that existed were refused (mismatched, corrupt, missing): one message per refused file, sorted. */
   readonly taskLocalProblems: readonly string[];
+  /** Every file read, sorted by path, with where it came from. */
+  readonly files: readonly RestoredFile[];
 }
 
 /** Thrown on restore when a handle still holds a placeholder: the coordinator must resolve placeholders before sending state to a task. */
@@ -106,17 +128,28 @@ interface Segment {
   /** The checkpoint whose snapshot uploaded it; null for a segment taken over on restore. */
   readonly uploadedBy: CheckpointId | null;
   readonly durable: Promise<StreamStateHandle>;
-  /** The task-local copy, or null when there is none (not configured, or its write failed). */
-  readonly local: Promise<StreamStateHandle | null>;
+  /**
+   * Its task-local copies, oldest first, one per checkpoint directory it was written or linked into: every snapshot
+   * that references the segment links it into its own checkpoint's directory. Copies in directories the task-local
+   * store has dropped (older than a completed checkpoint, or aborted) are forgotten; a link falls back to older copies.
+   */
+  localCopies: LocalCopy[];
   /** A completed checkpoint referenced it, so the coordinator has registered it and a placeholder may stand for it. */
   confirmed: boolean;
   /** Until confirmed: the keys it wrote, so an abort can mark them dirty again; null once confirmed. */
   changedKeys: ReadonlySet<string> | typeof BASE | null;
 }
 
+/** One task-local copy of a segment: the checkpoint directory it lives in, and its handle (null when its write failed). */
+interface LocalCopy {
+  readonly checkpointId: CheckpointId;
+  readonly handle: Promise<FileStateHandle | null>;
+}
+
 interface ReadResult {
   readonly bytes: Uint8Array;
-  readonly fromTaskLocal: boolean;
+  /** The task-local file the bytes came from, or null when they came from the durable copy or inline state. */
+  readonly local: FileStateHandle | null;
 }
 
 interface RestoredSegment {
@@ -156,10 +189,17 @@ export class HeapKeyedStateBackend {
   readonly maxSegments: number;
 
   private readonly storage: CheckpointStorage;
-  private readonly taskLocalStorage: CheckpointStorage | null;
+  /** How many task-local writes failed since the backend was created (each was reported). */
+  get taskLocalWriteFailures(): number {
+    return this.localWriteFailures;
+  }
+
+  private readonly taskLocalStorage: TaskLocalSnapshotStorage | null;
+  private readonly onTaskLocalWriteFailure: (failure: TaskLocalWriteFailure) => void;
+  private localWriteFailures = 0;
   private id: string = uuidv4();
   private count = 0;
-  private summary: RestoreSummary = { filesFromTaskLocal: 0, filesFromDurable: 0, taskLocalProblems: [] };
+  private summary: RestoreSummary = { filesFromTaskLocal: 0, filesFromDurable: 0, taskLocalProblems: [], files: [] };
   private readonly groups = new Map<number, Map<string, JsonValue>>();
   /** Incremental only: keys put or deleted since the last snapshot, with their key group. */
   private readonly dirty = new Map<string, number>();
@@ -199,6 +239,7 @@ export class HeapKeyedStateBackend {
     this.maxSegments = maxSegments;
     this.storage = options.storage;
     this.taskLocalStorage = options.taskLocalStorage ?? null;
+    this.onTaskLocalWriteFailure = options.onTaskLocalWriteFailure ?? warnAboutTaskLocalWriteFailure;
   }
 
   /**
@@ -206,6 +247,9 @@ export class HeapKeyedStateBackend {
    * `options.keyGroupRange`, none overlapping another). Restored from a single incremental handle of the same
    * key-group range, the backend takes that handle's backend id again and treats its segments as confirmed,
    * so its next incremental snapshot refers to them by placeholder.
+   *
+   * With `localCopies` (see matchTaskLocalCopies), each file is read from its task-local copy when that copy matches the
+   * durable handle and verifies, and from the durable copy otherwise; {@link restoreSummary} says which, file by file.
    *
    * Throws {@link KeyGroupRangeMismatchError} when a handle lies outside the backend's range or overlaps another,
    * {@link UnresolvedPlaceholderError} when a handle holds a placeholder, {@link KeyGroupOutOfRangeError} when a
@@ -216,10 +260,10 @@ export class HeapKeyedStateBackend {
   static async restore(
     options: HeapKeyedStateBackendOptions,
     handles: readonly KeyedStateHandle[],
-    restoreFrom: RestoreSource = RestoreSource.DURABLE,
+    localCopies: TaskLocalCopySource | null = null,
   ): Promise<HeapKeyedStateBackend> {
     const backend = new HeapKeyedStateBackend(options);
-    await backend.restoreFromHandles(handles, restoreFrom);
+    await backend.restoreFromHandles(handles, localCopies);
     return backend;
   }
 
@@ -258,7 +302,7 @@ export class HeapKeyedStateBackend {
   /**
    * Snapshots the state as it is when called (later changes are not included) and writes it to storage, and to
    * task-local storage when configured. `taskLocalSnapshot` is null when task-local storage is not configured or
-   * a task-local write failed. Throws a RangeError when `checkpointId` is not greater than the id of the previous
+   * a task-local write failed (the failure is counted and reported, never thrown). Throws a RangeError when `checkpointId` is not greater than the id of the previous
    * snapshot (or of the restored checkpoint); rejects when a durable write fails.
    */
   snapshot(checkpointId: CheckpointId): Promise<SnapshotResult<KeyedStateHandle>> {
@@ -275,6 +319,8 @@ export class HeapKeyedStateBackend {
    */
   notifyCheckpointComplete(checkpointId: CheckpointId): void {
     for (const segment of this.segments) {
+      // The task-local store drops the local directories of checkpoints older than a completed one.
+      segment.localCopies = segment.localCopies.filter((copy) => copy.checkpointId >= checkpointId);
       if (!segment.confirmed && segment.uploadedBy !== null && segment.uploadedBy <= checkpointId) {
         segment.confirmed = true;
         segment.changedKeys = null;
@@ -288,6 +334,8 @@ export class HeapKeyedStateBackend {
    */
   notifyCheckpointAborted(checkpointId: CheckpointId): void {
     for (const segment of this.segments) {
+      // The task-local store drops the local directory of an aborted checkpoint.
+      segment.localCopies = segment.localCopies.filter((copy) => copy.checkpointId !== checkpointId);
       if (!segment.confirmed && segment.uploadedBy === checkpointId) this.forget(segment);
     }
   }
@@ -302,7 +350,7 @@ export class HeapKeyedStateBackend {
     const name = `keyed-${this.id}`;
     const [durable, local] = await Promise.all([
       this.storage.writeExclusiveFile(this.jobId, checkpointId, name, bytes),
-      this.writeTaskLocal((storage) => storage.writeExclusiveFile(this.jobId, checkpointId, name, bytes)),
+      this.writeTaskLocal(checkpointId, name, (storage) => storage.writeFile(checkpointId, name, bytes)),
     ]);
     const handle = (stream: StreamStateHandle): KeyGroupsStateHandle => ({ kind: 'key-groups', keyGroupRange, offsets, stream });
     return { jobManagerOwnedSnapshot: handle(durable), taskLocalSnapshot: local === null ? null : handle(local) };
@@ -317,11 +365,14 @@ export class HeapKeyedStateBackend {
       this.needsBase = false;
     }
     const segments = this.segments;
+    if (this.taskLocalStorage !== null) {
+      for (const segment of segments) if (!segment.localCopies.some((copy) => copy.checkpointId === checkpointId)) this.linkTaskLocal(segment, checkpointId);
+    }
     const backendId = this.id;
     const keyGroupRange = this.keyGroupRange;
     const metaBytes = encodeMeta({ backendId, numberOfKeyGroups: this.numberOfKeyGroups, keyGroupRange, checkpointId, segments: segments.map((s) => s.handleId) });
     const metaState: ByteStreamStateHandle = { kind: 'bytes', handleName: `keyed-meta-${backendId}-${checkpointId}`, data: Buffer.from(metaBytes).toString('base64'), size: metaBytes.byteLength };
-    const [durables, locals] = await Promise.all([Promise.all(segments.map((s) => s.durable)), Promise.all(segments.map((s) => s.local))]);
+    const [durables, locals] = await Promise.all([Promise.all(segments.map((s) => s.durable)), Promise.all(segments.map((s) => localCopyIn(s, checkpointId)))]);
     const handle = (sharedState: StateFileReference[]): IncrementalKeyedStateHandle => ({ kind: 'incremental', backendId, keyGroupRange, checkpointId, sharedState, privateState: [], metaState });
     const durableState = segments.map((segment, index): StateFileReference => {
       const stored = durables[index] as StreamStateHandle;
@@ -354,8 +405,8 @@ export class HeapKeyedStateBackend {
   private upload(checkpointId: CheckpointId, bytes: Uint8Array, changedKeys: ReadonlySet<string> | typeof BASE): Segment {
     const handleId = uuidv4();
     const durable = (async () => this.storage.writeSharedFile(this.jobId, handleId, bytes))();
-    const local = this.writeTaskLocal((storage) => storage.writeSharedFile(this.jobId, handleId, bytes));
-    const segment: Segment = { handleId, uploadedBy: checkpointId, durable, local, confirmed: false, changedKeys };
+    const local = this.writeTaskLocal(checkpointId, handleId, (storage) => storage.writeFile(checkpointId, handleId, bytes));
+    const segment: Segment = { handleId, uploadedBy: checkpointId, durable, localCopies: [{ checkpointId, handle: local }], confirmed: false, changedKeys };
     // The snapshot awaiting `durable` reports the failure; the backend only stops relying on the lost segment.
     durable.catch(() => this.forget(segment));
     return segment;
@@ -373,17 +424,47 @@ export class HeapKeyedStateBackend {
     for (const key of changed) this.dirty.set(key, hashKey(key) % this.numberOfKeyGroups);
   }
 
-  /** Writes a task-local copy; a failure only costs the local copy, never the checkpoint. */
-  private async writeTaskLocal(write: (storage: CheckpointStorage) => Promise<FileStateHandle>): Promise<FileStateHandle | null> {
+  /** Writes a task-local copy; a failure only costs the local copy, never the checkpoint, and is counted and reported. */
+  private async writeTaskLocal(
+    checkpointId: CheckpointId,
+    file: string,
+    write: (storage: TaskLocalSnapshotStorage) => Promise<FileStateHandle>,
+  ): Promise<FileStateHandle | null> {
     if (this.taskLocalStorage === null) return null;
     try {
       return await write(this.taskLocalStorage);
-    } catch {
+    } catch (error) {
+      this.localWriteFailures += 1;
+      this.onTaskLocalWriteFailure({ jobId: this.jobId, checkpointId, file, error });
       return null;
     }
   }
 
-  private async restoreFromHandles(handles: readonly KeyedStateHandle[], restoreFrom: RestoreSource): Promise<void> {
+  /**
+   * Links a segment's task-local copy into `checkpointId`'s local directory: from its newest copy, or from an older
+   * one when a newer directory is gone. No copy to link from (all writes failed, already reported) gives no copy.
+   */
+  private linkTaskLocal(segment: Segment, checkpointId: CheckpointId): void {
+    const sources = [...segment.localCopies].reverse();
+    const link = async (): Promise<FileStateHandle | null> => {
+      const handles = (await Promise.all(sources.map((copy) => copy.handle))).filter((handle): handle is FileStateHandle => handle !== null);
+      if (handles.length === 0) return null;
+      return this.writeTaskLocal(checkpointId, segment.handleId, async (storage) => {
+        let lastError: unknown;
+        for (const source of handles) {
+          try {
+            return await storage.linkFile(source, checkpointId);
+          } catch (error) {
+            lastError = error;
+          }
+        }
+        throw lastError;
+      });
+    };
+    segment.localCopies.push({ checkpointId, handle: link() });
+  }
+
+  private async restoreFromHandles(handles: readonly KeyedStateHandle[], localCopies: TaskLocalCopySource | null): Promise<void> {
     handles.forEach((handle, index) => {
       if (!KeyGroupRanges.covers(this.keyGroupRange, handle.keyGroupRange)) {
         throw new KeyGroupRangeMismatchError(handle.keyGroupRange, this.keyGroupRange, 'the handle must lie inside the backend\'s range (was the state assigned to the wrong subtask after rescaling?)');
@@ -393,13 +474,16 @@ export class HeapKeyedStateBackend {
         throw new KeyGroupRangeMismatchError(handle.keyGroupRange, this.keyGroupRange, `another handle also covers key groups ${KeyGroupRanges.format(other.keyGroupRange)}; each key group must be restored from one handle`);
       }
     });
-    const summary = { filesFromTaskLocal: 0, filesFromDurable: 0, taskLocalProblems: [] as string[] };
+    const summary: MutableSummary = { filesFromTaskLocal: 0, filesFromDurable: 0, taskLocalProblems: [], files: [] };
+    const reader: FileReader = { localCopies, summary };
     const restored = await Promise.all(handles.map((handle) =>
-      handle.kind === 'key-groups' ? this.readFullHandle(handle, restoreFrom, summary) : this.readIncrementalHandle(handle, restoreFrom, summary)));
+      handle.kind === 'key-groups' ? this.readFullHandle(handle, reader) : this.readIncrementalHandle(handle, reader)));
     for (const { entries } of restored) {
       for (const [key, value] of entries) this.put(key, value);
     }
     this.dirty.clear();
+    summary.files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+    summary.taskLocalProblems.sort();
     this.summary = summary;
     for (const handle of handles) {
       if (handle.kind === 'incremental') this.lastSnapshotId = Math.max(this.lastSnapshotId, handle.checkpointId);
@@ -408,21 +492,25 @@ export class HeapKeyedStateBackend {
     const segments = restored[0]?.segments;
     if (only?.kind === 'incremental' && segments !== undefined && segments !== null && KeyGroupRanges.equals(only.keyGroupRange, this.keyGroupRange)) {
       this.id = only.backendId;
-      this.segments = await Promise.all(segments.map((segment) => this.takeOver(segment)));
+      const restoredFrom = only.checkpointId;
+      this.segments = segments.map((segment) => this.takeOver(segment, restoredFrom));
     }
   }
 
-  /** A restored segment the backend keeps building on: confirmed, with a task-local copy when task-local storage is configured. */
-  private async takeOver({ handleId, handle, read }: RestoredSegment): Promise<Segment> {
-    const local: Promise<StreamStateHandle | null> = read.fromTaskLocal
-      ? Promise.resolve(handle)
-      : this.writeTaskLocal((storage) => storage.writeSharedFile(this.jobId, handleId, read.bytes));
-    return { handleId, uploadedBy: null, durable: Promise.resolve(handle), local, confirmed: true, changedKeys: null };
+  /**
+   * A restored segment the backend keeps building on: confirmed, with a task-local copy when task-local storage is
+   * configured (the file it was read from, or a new copy in the restored checkpoint's local directory).
+   */
+  private takeOver({ handleId, handle, read }: RestoredSegment, restoredFrom: CheckpointId): Segment {
+    const local: Promise<FileStateHandle | null> = read.local !== null
+      ? Promise.resolve(read.local)
+      : this.writeTaskLocal(restoredFrom, handleId, (storage) => storage.writeFile(restoredFrom, handleId, read.bytes));
+    return { handleId, uploadedBy: null, durable: Promise.resolve(handle), localCopies: [{ checkpointId: restoredFrom, handle: local }], confirmed: true, changedKeys: null };
   }
 
-  private async readFullHandle(handle: KeyGroupsStateHandle, restoreFrom: RestoreSource, summary: MutableSummary): Promise<{ entries: KeyedEntry[]; segments: null }> {
+  private async readFullHandle(handle: KeyGroupsStateHandle, reader: FileReader): Promise<{ entries: KeyedEntry[]; segments: null }> {
     const source = describe(handle.stream);
-    const read = await this.read(handle.stream, restoreFrom, summary);
+    const read = await this.read(handle.stream, reader);
     const { header, keyGroups } = decodeKeyGroupsStream(source, read.bytes, handle.offsets, handle.keyGroupRange);
     this.checkNumberOfKeyGroups(source, header.numberOfKeyGroups);
     const entries: KeyedEntry[] = [];
@@ -437,11 +525,10 @@ export class HeapKeyedStateBackend {
 
   private async readIncrementalHandle(
     handle: IncrementalKeyedStateHandle,
-    restoreFrom: RestoreSource,
-    summary: MutableSummary,
+    reader: FileReader,
   ): Promise<{ entries: Iterable<KeyedEntry>; segments: readonly RestoredSegment[] }> {
     const metaSource = describe(handle.metaState);
-    const meta = decodeMeta(metaSource, (await this.read(handle.metaState, restoreFrom, summary)).bytes);
+    const meta = decodeMeta(metaSource, (await this.read(handle.metaState, reader)).bytes);
     if (meta.backendId !== handle.backendId || meta.checkpointId !== handle.checkpointId || !KeyGroupRanges.equals(meta.keyGroupRange, handle.keyGroupRange)) {
       throw new CorruptStateError(metaSource, `meta stream describes backend ${meta.backendId}, checkpoint ${meta.checkpointId}, key groups ${KeyGroupRanges.format(meta.keyGroupRange)} but its handle says backend ${handle.backendId}, checkpoint ${handle.checkpointId}, key groups ${KeyGroupRanges.format(handle.keyGroupRange)}`);
     }
@@ -458,7 +545,7 @@ export class HeapKeyedStateBackend {
       if (file.kind === 'placeholder') throw new UnresolvedPlaceholderError(handle.backendId, handleId, handle.checkpointId);
       return { handleId, handle: file };
     });
-    const segments = await Promise.all(files.map(async (file): Promise<RestoredSegment> => ({ ...file, read: await this.read(file.handle, restoreFrom, summary) })));
+    const segments = await Promise.all(files.map(async (file): Promise<RestoredSegment> => ({ ...file, read: await this.read(file.handle, reader) })));
     const state = new Map<string, JsonValue>();
     for (const segment of segments) {
       const source = describe(segment.handle);
@@ -474,24 +561,27 @@ export class HeapKeyedStateBackend {
     return { entries: state.entries(), segments };
   }
 
-  private async read(handle: StreamStateHandle, restoreFrom: RestoreSource, summary: MutableSummary): Promise<ReadResult> {
+  private async read(handle: StreamStateHandle, { localCopies, summary }: FileReader): Promise<ReadResult> {
     if (handle.kind === 'bytes') {
       const bytes = Uint8Array.from(Buffer.from(handle.data, 'base64'));
       if (bytes.byteLength !== handle.size) throw new CorruptStateError(describe(handle), `expected ${handle.size} bytes, found ${bytes.byteLength}`);
-      return { bytes, fromTaskLocal: false };
+      return { bytes, local: null };
     }
-    if (restoreFrom === RestoreSource.LOCAL_FIRST && this.taskLocalStorage !== null) {
-      try {
-        const bytes = await this.taskLocalStorage.readFile(handle);
+    let reason: string | null = null;
+    if (localCopies !== null) {
+      const local = await localCopies.read(handle);
+      if (local.used) {
         summary.filesFromTaskLocal += 1;
-        return { bytes, fromTaskLocal: true };
-      } catch (error) {
-        summary.taskLocalProblems.push(`${handle.path}: ${(error as Error).message}`);
+        summary.files.push({ path: handle.path, source: RestoredFileSource.TASK_LOCAL, localPath: local.local.path, reason: null });
+        return { bytes: local.bytes, local: local.local };
       }
+      reason = local.reason;
+      if (local.rejected) summary.taskLocalProblems.push(`${handle.path}: ${local.reason}`);
     }
     const bytes = await this.storage.readFile(handle);
     summary.filesFromDurable += 1;
-    return { bytes, fromTaskLocal: false };
+    summary.files.push({ path: handle.path, source: RestoredFileSource.DURABLE, localPath: null, reason });
+    return { bytes, local: null };
   }
 
   private checkNumberOfKeyGroups(source: string, written: number): void {
@@ -501,7 +591,18 @@ export class HeapKeyedStateBackend {
   }
 }
 
-type MutableSummary = { filesFromTaskLocal: number; filesFromDurable: number; taskLocalProblems: string[] };
+type MutableSummary = { filesFromTaskLocal: number; filesFromDurable: number; taskLocalProblems: string[]; files: RestoredFile[] };
+
+/** How one restore reads files: where it may find task-local copies, and the summary it fills in. */
+interface FileReader {
+  readonly localCopies: TaskLocalCopySource | null;
+  readonly summary: MutableSummary;
+}
+
+/** The segment's task-local copy in `checkpointId`'s directory, or null when it has none there. */
+function localCopyIn(segment: Segment, checkpointId: CheckpointId): Promise<FileStateHandle | null> {
+  return segment.localCopies.find((copy) => copy.checkpointId === checkpointId)?.handle ?? Promise.resolve(null);
+}
 
 function describe(handle: StreamStateHandle): string {
   return handle.kind === 'file' ? handle.path : `inline state ${handle.handleName}`;

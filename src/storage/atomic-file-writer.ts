@@ -78,7 +78,7 @@ export async function ensureDirectory(directory: string): Promise<void> {
 }
 
 /** fsyncs a directory so that renames and new entries in it are durable. Windows cannot open directories; it skips. */
-async function syncDirectory(directory: string): Promise<void> {
+export async function syncDirectory(directory: string): Promise<void> {
   if (process.platform === 'win32') return;
   const handle = await open(directory, 'r');
   try {
