@@ -94,7 +94,7 @@ export class HighAvailabilityServices {
   }
 
   private assertOpen(): void {
-    if (this.closed) throw new Error(`the high-availability services ${this.backend.description} were closed; create new ones`);
+    if (this.closed) throw new Error(`the high-availability services (${this.backend.description}) were closed; create new ones`);
   }
 }
 
