@@ -5,6 +5,7 @@
  */
 import { benchCoordinator, formatCoordinatorResult } from './coordinator-bench.js';
 import { benchDataflowRatio } from './dataflow-bench.js';
+import { benchHighAvailability, formatHighAvailabilityResults } from './ha-bench.js';
 import { benchIncrementalRatio } from './incremental-bench.js';
 import { benchRegistry } from './registry-bench.js';
 
@@ -64,6 +65,12 @@ const sections: BenchSection[] = [
       const { ratio, recordsPerSecondOn, recordsPerSecondOff } = await benchDataflowRatio();
       print(`ratio checkpointing/off interval=100ms ${ratio.toFixed(2)}${describeTarget(ratio, { comparison: '>=', value: 0.9 })}`
         + `  (word count: ${Math.round(recordsPerSecondOn)} records/s with checkpoints, ${Math.round(recordsPerSecondOff)} without)`);
+    },
+  },
+  {
+    name: 'ha',
+    async run(print) {
+      for (const line of formatHighAvailabilityResults(await benchHighAvailability())) print(line);
     },
   },
 ];
