@@ -5,7 +5,7 @@ import { InMemoryHighAvailabilityBackend } from '../../src/ha/memory/in-memory-h
 import { InMemoryHighAvailabilityData } from '../../src/ha/memory/in-memory-high-availability-data.js';
 import { LEASE } from './support/ha-modes.js';
 import { RecordingContender } from './support/recording-contender.js';
-import { UnreachableLeases } from './support/failing-renewal-leases.js';
+import { UnreachableLeases } from './support/unreachable-leases.js';
 
 describe('LeaderElection when its storage is unreachable', () => {
   let clock: ManualClock;
