@@ -53,3 +53,18 @@ describe('LeaderElection when its storage is unreachable', () => {
     expect(contender.calls).to.deep.equal(['grant(1)', 'revoke(1, stopped)']);
   });
 });
+
+describe('LeaderElection callbacks', () => {
+  it('reports a grant callback that rejects instead of losing the error', async () => {
+    const backend = new InMemoryHighAvailabilityBackend(new InMemoryHighAvailabilityData(), 'instance-1');
+    const election = new LeaderElection('cluster', backend.leases, { clock: new ManualClock(), ...LEASE });
+    const errors: unknown[] = [];
+    await election.start({
+      grantLeadership: async () => { throw new Error('recovering the job failed'); },
+      revokeLeadership: () => undefined,
+      handleError: (error) => errors.push(error),
+    });
+    await Promise.resolve();
+    expect(errors.map((error) => (error as Error).message)).to.deep.equal(['recovering the job failed']);
+  });
+});

@@ -151,10 +151,11 @@ export class LeaderElection {
     this.call((contender) => contender.revokeLeadership(session, reason));
   }
 
-  private call(callback: (contender: LeaderContender) => void): void {
+  private call(callback: (contender: LeaderContender) => void | Promise<void>): void {
     if (this.contender === null) return;
     try {
-      callback(this.contender);
+      const result = callback(this.contender);
+      if (result instanceof Promise) result.catch((error: unknown) => this.report(error));
     } catch (error) {
       this.report(error);
     }
