@@ -47,6 +47,19 @@ describe('LeaderElection when its storage is unreachable', () => {
     expect(contender.calls).to.deep.equal(['grant(1)', 'revoke(1, renewal-failed)', 'grant(2)']);
   });
 
+  it('steps down at the end of its lease while a renewal still hangs', async () => {
+    await step(LEASE.renewInterval);
+    leases.hanging = true;
+    const hung = leases.whenACallHangs();
+    clock.advance(LEASE.renewInterval);
+    await hung;
+    clock.advance(LEASE.leaseDuration - LEASE.renewInterval);
+    expect(contender.calls).to.deep.equal(['grant(1)', 'revoke(1, renewal-failed)']);
+    leases.hanging = false;
+    await election.settled();
+    expect(contender.calls, 'a renewal that succeeds late does not grant the old session again').to.deep.equal(['grant(1)', 'revoke(1, renewal-failed)']);
+  });
+
   it('is revoked with STOPPED even when it cannot release its lease', async () => {
     leases.unreachable = true;
     await election.stop();

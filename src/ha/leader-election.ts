@@ -109,13 +109,21 @@ export class LeaderElection {
 
   private async renew(session: LeaderSession): Promise<void> {
     const startedAt = this.timing.clock.now();
+    // A renewal that hangs (a partitioned database) must not keep a leader that can no longer renew: the lease
+    // deadline revokes it on the injected clock even while the call is still pending.
+    const deadline = this.timing.clock.schedule(this.lastRenewedAt + this.timing.leaseDuration - startedAt, () => {
+      if (this.session === session) this.lose(LeadershipLossReason.RENEWAL_FAILED);
+    });
     try {
       const renewal = await this.leases.renew(session);
+      if (this.session !== session) return;
       if (renewal.renewed) this.lastRenewedAt = startedAt;
       else this.lose(LeadershipLossReason.SUPERSEDED);
     } catch (error) {
       this.report(error);
-      if (this.timing.clock.now() - this.lastRenewedAt >= this.timing.leaseDuration) this.lose(LeadershipLossReason.RENEWAL_FAILED);
+      if (this.session === session && this.timing.clock.now() - this.lastRenewedAt >= this.timing.leaseDuration) this.lose(LeadershipLossReason.RENEWAL_FAILED);
+    } finally {
+      deadline.cancel();
     }
   }
 

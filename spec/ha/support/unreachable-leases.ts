@@ -1,9 +1,30 @@
 import type { LeaseRecord, LeaseRenewal, LeaseTable } from '../../../src/ha/high-availability-backend.js';
 import type { LeaderSession } from '../../../src/ha/leader-session.js';
 
-/** Leases whose storage becomes unreachable on demand (`unreachable = true`): every call then rejects, as a lost database would. */
+/**
+ * Leases whose storage becomes unreachable on demand: with `unreachable = true` every call rejects, as a refused
+ * connection would; with `hanging = true` every call stays pending until `hanging` is set back, as a partitioned
+ * database would.
+ */
 export class UnreachableLeases implements LeaseTable {
   unreachable = false;
+  private pending: (() => void)[] = [];
+  private hangs = false;
+  private hungListeners: (() => void)[] = [];
+
+  /** Resolves when the next call starts hanging. */
+  whenACallHangs(): Promise<void> {
+    return new Promise((resolve) => this.hungListeners.push(resolve));
+  }
+
+  get hanging(): boolean {
+    return this.hangs;
+  }
+
+  set hanging(value: boolean) {
+    this.hangs = value;
+    if (!value) for (const resume of this.pending.splice(0)) resume();
+  }
 
   constructor(private readonly leases: LeaseTable) {}
 
@@ -28,6 +49,11 @@ export class UnreachableLeases implements LeaseTable {
   }
 
   private guard<T>(call: () => Promise<T>): Promise<T> {
+    if (this.hangs) {
+      const resumed = new Promise<void>((resume) => this.pending.push(resume)).then(call);
+      for (const listener of this.hungListeners.splice(0)) listener();
+      return resumed;
+    }
     return this.unreachable ? Promise.reject(new Error('connect ECONNREFUSED 127.0.0.1:5432')) : call();
   }
 }

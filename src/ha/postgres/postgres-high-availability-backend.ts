@@ -51,7 +51,9 @@ export class PostgresHighAvailabilityBackend implements HighAvailabilityBackend 
   static async open(options: PostgresHighAvailabilityOptions, lease: LeaseSettings): Promise<PostgresHighAvailabilityBackend> {
     const pg = await loadPg();
     const ownsPool = options.pool === undefined;
-    const pool = options.pool ?? new pg.Pool({ connectionString: options.connectionString, max: options.maxConnections ?? 4, application_name: 'nact-checkpoint-ha' });
+    const pool = options.pool ?? new pg.Pool({
+      connectionString: options.connectionString, max: options.maxConnections ?? 4, application_name: 'nact-checkpoint-ha', connectionTimeoutMillis: 10_000,
+    });
     // An idle connection that the server drops emits 'error' on the pool, which would otherwise end the process; the
     // pool discards such connections by itself.
     const poolErrorListener = (): void => undefined;
