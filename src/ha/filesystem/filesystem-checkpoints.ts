@@ -6,7 +6,6 @@ import { CorruptStateError } from '../../storage/corrupt-state-error.js';
 import { checkpointFromRecord } from '../checkpoint-record.js';
 import type { CheckpointEntry, CheckpointRecordTable, CheckpointTableChange } from '../high-availability-backend.js';
 import { decodeRecordFile, encodeRecordFile, HighAvailabilityRecordKind } from '../high-availability-record.js';
-import { WriteOutcome } from '../high-availability-storage-error.js';
 import type { LeaderSession } from '../leader-session.js';
 import type { FileSystemFence } from './filesystem-fence.js';
 import { readIfPresent, readRecordFile, writeRecordFile } from './filesystem-records.js';
@@ -45,9 +44,8 @@ export class FileSystemCheckpoints implements CheckpointRecordTable {
   read(session: LeaderSession | null, jobId: JobId): Promise<CheckpointEntry[]> {
     const operation = `reading the completed checkpoints of job '${jobId}'`;
     if (session !== null) return this.fence.fenced(session, operation, this.lock(jobId), () => this.readEntries(jobId));
-    return this.readEntries(jobId).catch((error: unknown) => {
-      throw this.fence.failure(operation, WriteOutcome.NOT_APPLIED, error);
-    });
+    // Under the index's lock, so that entry files removed right after an index change are never looked for.
+    return this.fence.lockedAt(this.lock(jobId), operation, () => this.readEntries(jobId));
   }
 
   apply(session: LeaderSession, jobId: JobId, storeInstance: string, change: CheckpointTableChange): Promise<CheckpointId[]> {

@@ -60,17 +60,20 @@ export class PostgresCheckpoints implements CheckpointRecordTable {
       if (change.insert !== undefined) {
         const sealed = sealRecord(change.insert);
         await client.query(
-          `INSERT INTO ${this.tables.checkpoints} (job_id, checkpoint_id, format_version, checksum, payload) VALUES ($1, $2, $3, $4, $5)`,
-          [jobId, change.insert.checkpointId, sealed.formatVersion, sealed.checksum, sealed.payload],
+          `WITH inserted AS (
+             INSERT INTO ${this.tables.checkpoints} (job_id, checkpoint_id, format_version, checksum, payload) VALUES ($1, $2, $3, $4, $5)
+             RETURNING job_id, checkpoint_id)
+           INSERT INTO ${this.tables.checkpointLocks} (job_id, checkpoint_id, store_instance, liveness_key)
+           SELECT job_id, checkpoint_id, $6, $7::bigint FROM inserted`,
+          [jobId, change.insert.checkpointId, sealed.formatVersion, sealed.checksum, sealed.payload, storeInstance, key],
         );
-        await this.lock(client, jobId, [change.insert.checkpointId], storeInstance, key);
       }
       if (change.lock !== undefined && change.lock.length > 0) await this.lock(client, jobId, change.lock, storeInstance, key);
       if (change.subsume !== undefined && change.subsume.length > 0) {
-        await client.query(`UPDATE ${this.tables.checkpoints} SET subsumed = true WHERE job_id = $1 AND checkpoint_id = ANY($2::bigint[])`, [jobId, change.subsume]);
         await client.query(
-          `DELETE FROM ${this.tables.checkpointLocks} WHERE job_id = $1 AND store_instance = $2 AND checkpoint_id = ANY($3::bigint[])`,
-          [jobId, storeInstance, change.subsume],
+          `WITH marked AS (UPDATE ${this.tables.checkpoints} SET subsumed = true WHERE job_id = $1 AND checkpoint_id = ANY($2::bigint[]))
+           DELETE FROM ${this.tables.checkpointLocks} WHERE job_id = $1 AND store_instance = $3 AND checkpoint_id = ANY($2::bigint[])`,
+          [jobId, change.subsume, storeInstance],
         );
       }
       if (change.remove !== undefined && change.remove.length > 0) {
@@ -98,16 +101,15 @@ export class PostgresCheckpoints implements CheckpointRecordTable {
     );
   }
 
-  /** Drops the locks of dead instances on subsumed checkpoints, then deletes the subsumed checkpoints nobody holds. */
+  /**
+   * Deletes the subsumed checkpoints no live instance holds a lock on (the locks of dead instances go with them, by
+   * cascade) and returns their ids.
+   */
   private async deleteReleased(client: Pg.PoolClient, jobId: JobId): Promise<CheckpointId[]> {
-    await client.query(
-      `DELETE FROM ${this.tables.checkpointLocks} l USING ${this.tables.checkpoints} c
-       WHERE l.job_id = $1 AND c.job_id = l.job_id AND c.checkpoint_id = l.checkpoint_id AND c.subsumed AND NOT ${livenessHeld('l.liveness_key')}`,
-      [jobId],
-    );
     const { rows } = await client.query<{ checkpoint_id: string }>(
       `DELETE FROM ${this.tables.checkpoints} c WHERE c.job_id = $1 AND c.subsumed
-       AND NOT EXISTS (SELECT 1 FROM ${this.tables.checkpointLocks} l WHERE l.job_id = c.job_id AND l.checkpoint_id = c.checkpoint_id)
+       AND NOT EXISTS (SELECT 1 FROM ${this.tables.checkpointLocks} l
+                       WHERE l.job_id = c.job_id AND l.checkpoint_id = c.checkpoint_id AND ${livenessHeld('l.liveness_key')})
        RETURNING c.checkpoint_id`,
       [jobId],
     );
