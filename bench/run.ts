@@ -5,6 +5,7 @@
  */
 import { benchCoordinator, formatCoordinatorResult } from './coordinator-bench.js';
 import { benchDataflowRatio } from './dataflow-bench.js';
+import { benchHighAvailability, formatHighAvailabilityResults } from './ha-bench.js';
 import { benchIncrementalRatio } from './incremental-bench.js';
 import { benchRegistry } from './registry-bench.js';
 import { benchLocalRecovery, formatLocalRecovery } from './local-recovery-bench.js';
@@ -86,6 +87,12 @@ const sections: BenchSection[] = [
         + `  (verified local get ${mbps(result.getMBps)})`);
       print(`ratio blob fetch/copy size=${result.sizeMiB}MiB ${result.fetchRatio.toFixed(2)}${describeTarget(result.fetchRatio, { comparison: '>=', value: 0.15 })}`
         + `  (get after the local copy was lost, from the HA copy: ${mbps(result.fetchMBps)})`);
+    },
+  },
+  {
+    name: 'ha',
+    async run(print) {
+      for (const line of formatHighAvailabilityResults(await benchHighAvailability())) print(line);
     },
   },
 ];

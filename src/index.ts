@@ -144,3 +144,30 @@ export { BlobNotFoundError } from './blob/blob-not-found-error.js';
 export { InvalidBlobKeyError } from './blob/invalid-blob-key-error.js';
 export { putOperatorBundle, loadOperatorBundle, loadOperatorKind, type OperatorKind } from './blob/operator-bundle.js';
 export { OperatorKindNotFoundError } from './blob/operator-kind-not-found-error.js';
+
+// High availability: leader election with fencing, and job graphs, checkpoint ids and completed checkpoints that outlive a process
+export { createHighAvailabilityServices, HighAvailabilityServices } from './ha/high-availability-services.js';
+export { HighAvailabilityMode } from './ha/high-availability-mode.js';
+export type {
+  HighAvailabilityOptions, NoHighAvailabilityOptions, FileSystemHighAvailabilityOptions, PostgresHighAvailabilityOptions, LeaseOptions,
+} from './ha/high-availability-options.js';
+export { LeaderElection } from './ha/leader-election.js';
+export type { LeaderContender } from './ha/leader-contender.js';
+export { describeSession, type LeaderSession } from './ha/leader-session.js';
+export { LeadershipLossReason } from './ha/leadership-loss-reason.js';
+export { StaleLeaderError } from './ha/stale-leader-error.js';
+export { HighAvailabilityStorageError, WriteOutcome } from './ha/high-availability-storage-error.js';
+export { CheckpointRecoveryFactory } from './ha/checkpoint-recovery-factory.js';
+export { FencedCheckpointIDCounter } from './ha/fenced-checkpoint-id-counter.js';
+export { FencedCompletedCheckpointStore, type FencedCompletedCheckpointStoreOptions } from './ha/fenced-completed-checkpoint-store.js';
+export { JobGraphStore } from './ha/job-graph-store.js';
+export { JobGraphWatch } from './ha/job-graph-watch.js';
+export type { JobGraphChange } from './ha/job-graph-change.js';
+export type { StoredJobGraph } from './ha/stored-job-graph.js';
+export { InMemoryHighAvailabilityData } from './ha/memory/in-memory-high-availability-data.js';
+export { FileLockTimeoutError } from './ha/filesystem/file-lock-timeout-error.js';
+export { PgNotInstalledError } from './ha/postgres/pg-not-installed-error.js';
+export type { PostgresPool, PostgresClient, PostgresQueryResult } from './ha/postgres/postgres-pool.js';
+export { UnsupportedSchemaVersionError } from './ha/postgres/unsupported-schema-version-error.js';
+export { HIGH_AVAILABILITY_RECORD_FORMAT_VERSION } from './ha/high-availability-record.js';
+export { POSTGRES_SCHEMA_VERSION } from './ha/postgres/postgres-schema-version.js';

@@ -1,8 +1,24 @@
 import type { JobStatus } from '../core/job-status.js';
 import type { CompletedCheckpoint } from './completed-checkpoint.js';
 
-/** Why a completed checkpoint is being discarded. */
-export type DiscardCause = 'subsumed' | 'shutdown';
+/**
+ * Why a store releases a completed checkpoint: subsumed by newer ones, the job ended, or (only after a
+ * {@link CheckpointAddOutcomeUnknownError}) an add that the store found out did not happen after all.
+ */
+export type DiscardCause = 'subsumed' | 'shutdown' | 'not-added';
+
+/**
+ * Thrown by a store when an add failed in a way that leaves open whether it took effect (a connection broken while
+ * committing). Unlike any other rejection, the checkpoint's state then stays the store's: it finds out at its next
+ * call, keeps the checkpoint if it was added, and discards it (cause `not-added`) if it was not. The caller must not
+ * discard it.
+ */
+export class CheckpointAddOutcomeUnknownError extends Error {
+  override readonly name = 'CheckpointAddOutcomeUnknownError';
+  constructor(readonly checkpointId: number, override readonly cause: unknown) {
+    super(`whether checkpoint ${checkpointId} was added is unknown (${cause instanceof Error ? cause.message : String(cause)}); the store settles it at its next call`);
+  }
+}
 
 /**
  * Releases what a completed checkpoint holds once the store lets go of it: unregisters its shared state,
@@ -26,7 +42,8 @@ export interface CompletedCheckpointStore {
   /**
    * Adds a checkpoint and subsumes the oldest beyond `maxRetained`; resolves to the subsumed ones.
    * A discard that fails does not fail the add. A failed add rejects and leaves the previous checkpoints intact; the
-   * new checkpoint's state is the caller's to discard (a checkpoint still in flight may carry some of its files).
+   * new checkpoint's state is the caller's to discard (a checkpoint still in flight may carry some of its files),
+   * except after a {@link CheckpointAddOutcomeUnknownError}, when it stays the store's.
    */
   addCheckpointAndSubsumeOldestOne(checkpoint: CompletedCheckpoint): Promise<readonly CompletedCheckpoint[]>;
   /** The checkpoint or savepoint with the highest id, or null when there is none. */

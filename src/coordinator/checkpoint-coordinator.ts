@@ -152,7 +152,7 @@ export class CheckpointCoordinator {
       case 'CheckpointIdFailed': return this.onIdFailed(message.token, message.error);
       case 'CheckpointExpired': return this.onExpired(message.checkpointId);
       case 'CheckpointFinalized': return this.onFinalized(message.checkpoint);
-      case 'CheckpointFinalizeFailed': return this.onFinalizeFailed(message.checkpoint, message.error);
+      case 'CheckpointFinalizeFailed': return this.onFinalizeFailed(message.checkpoint, message.error, message.storeKeepsState);
       case 'RunRestore': return this.runRestore(message.token);
       case 'NotifyTasksOfCompletion': return this.notifyTasksOfCompletion();
       // Each task message of a batch is handled as if it had come alone; one bad message does not spoil the rest.
@@ -422,10 +422,11 @@ export class CheckpointCoordinator {
     for (const checkpointId of due) this.tasks.tellRunning((taskId, attemptId) => ({ type: 'NotifyCheckpointComplete', jobId, taskId, attemptId, checkpointId }));
   }
 
-  private onFinalizeFailed(checkpoint: CompletedCheckpoint, error: string): void {
+  private onFinalizeFailed(checkpoint: CompletedCheckpoint, error: string, storeKeepsState: boolean): void {
     const inFlight = this.checkpoints.finishFinalizing(checkpoint.checkpointId);
     if (inFlight === undefined) return;
-    this.cleaner.discardFailedFinalization(checkpoint);
+    // A store that cannot tell whether the add happened keeps the state: it discards it once it knows it was not added.
+    if (!storeKeepsState) this.cleaner.discardFailedFinalization(checkpoint);
     this.finish(inFlight, CheckpointFailureReason.IO_FAILURE, `checkpoint ${checkpoint.checkpointId} could not be finalized: ${error}`);
   }
 

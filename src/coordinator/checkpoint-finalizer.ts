@@ -4,7 +4,7 @@ import type { CheckpointId } from '../core/ids.js';
 import type { JobStatus } from '../core/job-status.js';
 import type { CheckpointIDCounter } from '../checkpoint/checkpoint-id-counter.js';
 import type { CompletedCheckpoint } from '../checkpoint/completed-checkpoint.js';
-import type { CompletedCheckpointStore } from '../checkpoint/completed-checkpoint-store.js';
+import { CheckpointAddOutcomeUnknownError, type CompletedCheckpointStore } from '../checkpoint/completed-checkpoint-store.js';
 import type { CheckpointStorage } from '../storage/checkpoint-storage.js';
 import { internal, type CoordinatorInternalMessage } from './coordinator-message.js';
 
@@ -55,7 +55,9 @@ export class CheckpointFinalizer {
       .then(() => this.persist(checkpoint))
       .then(
         () => tell(self, internal({ type: 'CheckpointFinalized', checkpoint })),
-        (error: unknown) => tell(self, internal({ type: 'CheckpointFinalizeFailed', checkpoint, error: errorMessage(error) })),
+        (error: unknown) => tell(self, internal({
+          type: 'CheckpointFinalizeFailed', checkpoint, error: errorMessage(error), storeKeepsState: error instanceof StoreKeepsStateError,
+        })),
       );
   }
 
@@ -88,7 +90,11 @@ export class CheckpointFinalizer {
     try {
       await store.addCheckpointAndSubsumeOldestOne(checkpoint);
     } catch (error) {
-      throw new Error(`adding it to the completed checkpoint store failed: ${errorMessage(error)}`);
+      const message = `adding it to the completed checkpoint store failed: ${errorMessage(error)}`;
+      throw error instanceof CheckpointAddOutcomeUnknownError ? new StoreKeepsStateError(message) : new Error(message);
     }
   }
 }
+
+/** A store add whose outcome is unknown: the checkpoint's state stays the store's, which settles it later. */
+class StoreKeepsStateError extends Error {}

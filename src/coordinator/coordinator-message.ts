@@ -12,7 +12,7 @@ export type CoordinatorInternalMessage =
   | { readonly type: 'CheckpointIdFailed'; readonly token: number; readonly error: string }
   | { readonly type: 'CheckpointExpired'; readonly checkpointId: CheckpointId }
   | { readonly type: 'CheckpointFinalized'; readonly checkpoint: CompletedCheckpoint }
-  | { readonly type: 'CheckpointFinalizeFailed'; readonly checkpoint: CompletedCheckpoint; readonly error: string }
+  | { readonly type: 'CheckpointFinalizeFailed'; readonly checkpoint: CompletedCheckpoint; readonly error: string; readonly storeKeepsState: boolean }
   | { readonly type: 'RunRestore'; readonly token: number }
   | { readonly type: 'NotifyTasksOfCompletion' }
   | { readonly type: 'TaskMessageBatch'; readonly messages: readonly TaskToCoordinatorMessage[] };

@@ -44,9 +44,9 @@ export class DefaultCheckpointStateCleaner implements CheckpointStateCleaner {
     this.discarder.discardCheckpointDirectory(jobId, checkpointId);
   }
 
-  async discard(checkpoint: CompletedCheckpoint, _cause: DiscardCauseOfStore): Promise<void> {
-    // A retained savepoint belongs to the user: the engine never deletes it.
-    if (checkpoint.properties.type === CheckpointType.SAVEPOINT) return;
+  async discard(checkpoint: CompletedCheckpoint, cause: DiscardCauseOfStore): Promise<void> {
+    // A retained savepoint belongs to the user: the engine never deletes it (one that was never added is no savepoint).
+    if (checkpoint.properties.type === CheckpointType.SAVEPOINT && cause !== 'not-added') return;
     // Unregistered now (this throws, and the store reports it, when the registry does not know the checkpoint's keys);
     // its files go only once its metadata is gone, each unless a later registration holds its path again.
     const released = this.registry.releaseCheckpoint(checkpoint.checkpointId, checkpoint.taskStates);
