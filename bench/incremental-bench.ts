@@ -1,7 +1,7 @@
 import { pathToFileURL } from 'node:url';
 import { asCheckpointId, asJobId, type JobId } from '../src/core/ids.js';
 import type { JsonValue } from '../src/core/json.js';
-import { HeapKeyedStateBackend, SnapshotStrategy } from '../src/state/heap-keyed-state-backend.js';
+import { HeapKeyedStateBackend, SnapshotStrategy } from '../src/backend/heap-keyed-state-backend.js';
 import { KeyGroupRanges } from '../src/state/key-groups.js';
 import type { CheckpointStorage } from '../src/storage/checkpoint-storage.js';
 import { InMemoryCheckpointStorage } from '../src/storage/in-memory-checkpoint-storage.js';

@@ -7,7 +7,7 @@ import { runInNewContext } from 'node:vm';
 import { asCheckpointId, asJobId } from '../src/core/ids.js';
 import { KeyedStateWithLocalRecovery, type LocallyRecoveredBackendOptions } from '../src/local-recovery/keyed-state-with-local-recovery.js';
 import { TaskLocalStateStore } from '../src/local-recovery/task-local-state-store.js';
-import { SnapshotStrategy } from '../src/state/heap-keyed-state-backend.js';
+import { SnapshotStrategy } from '../src/backend/heap-keyed-state-backend.js';
 import { KeyGroupRanges } from '../src/state/key-groups.js';
 import type { KeyedStateHandle } from '../src/state/state-handles.js';
 import { FileSystemCheckpointStorage } from '../src/storage/filesystem-checkpoint-storage.js';

@@ -1,4 +1,5 @@
 import { setTimeout as delay } from 'node:timers/promises';
+import type { CheckpointIDCounter } from '../src/checkpoint/checkpoint-id-counter.js';
 import type { CompletedCheckpoint } from '../src/checkpoint/completed-checkpoint.js';
 import type { CheckpointId, JobId } from '../src/core/ids.js';
 import type { FileStateHandle } from '../src/state/state-handles.js';
@@ -73,5 +74,9 @@ export class ThrottledCheckpointStorage implements CheckpointStorage {
   async listFiles(jobId: JobId): Promise<StoredFile[]> {
     await this.wait(0);
     return this.inner.listFiles(jobId);
+  }
+
+  openIdCounter(jobId: JobId): Promise<CheckpointIDCounter> {
+    return this.inner.openIdCounter(jobId);
   }
 }

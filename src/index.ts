@@ -36,8 +36,8 @@ export type { CheckpointOutcome, RestoreOutcome } from './protocol/checkpoint-ou
 export type { CoordinatorEvent } from './coordinator/coordinator-event.js';
 export { inMemoryStateCleaner, type CheckpointStateCleaner, type DiscardCauseOfStore } from './coordinator/checkpoint-state-cleaner.js';
 export type { DiscardRefusal } from './coordinator/checkpoint-cleaner.js';
-export { DefaultCheckpointStateCleaner } from './coordinator/default-checkpoint-state-cleaner.js';
-export { prepareCheckpointing, type CheckpointingSetup, type CheckpointingSetupOptions } from './coordinator/prepare-checkpointing.js';
+export { DefaultCheckpointStateCleaner } from './recovery/default-checkpoint-state-cleaner.js';
+export { prepareCheckpointing, type CheckpointingSetup, type CheckpointingSetupOptions } from './recovery/prepare-checkpointing.js';
 
 // Checkpoints, stores, id counters
 export { CheckpointType, CheckpointRetention, type CheckpointProperties } from './checkpoint/checkpoint-properties.js';
@@ -47,12 +47,12 @@ export { PendingCheckpoint, type CheckpointParticipants } from './checkpoint/pen
 export { TaskAcknowledgeResult } from './checkpoint/task-acknowledge-result.js';
 export { keepEverything, type CompletedCheckpointStore, type CompletedCheckpointDiscarder, type DiscardCause } from './checkpoint/completed-checkpoint-store.js';
 export { StandaloneCompletedCheckpointStore, warnAboutDiscardFailure, type CompletedCheckpointStoreOptions, type CompletedCheckpointDiscardFailure } from './checkpoint/standalone-completed-checkpoint-store.js';
-export { DefaultCompletedCheckpointStore, type CompletedCheckpointStoreRecoveryOptions } from './checkpoint/default-completed-checkpoint-store.js';
+export { DefaultCompletedCheckpointStore, type CompletedCheckpointStoreRecoveryOptions } from './recovery/default-completed-checkpoint-store.js';
 export { CheckpointIdOrderError } from './checkpoint/checkpoint-id-order-error.js';
 export { CheckpointStoreShutDownError } from './checkpoint/checkpoint-store-shut-down-error.js';
 export { CheckpointIDCounterShutdownError, type CheckpointIDCounter } from './checkpoint/checkpoint-id-counter.js';
 export { StandaloneCheckpointIDCounter } from './checkpoint/standalone-checkpoint-id-counter.js';
-export { FileSystemCheckpointIDCounter, CHECKPOINT_ID_COUNTER_FORMAT_VERSION } from './checkpoint/filesystem-checkpoint-id-counter.js';
+export { FileSystemCheckpointIDCounter, CHECKPOINT_ID_COUNTER_FORMAT_VERSION } from './storage/filesystem-checkpoint-id-counter.js';
 export { encodeIdCounter, decodeIdCounter } from './storage/checkpoint-id-counter-file.js';
 
 // Tasks
@@ -72,19 +72,19 @@ export { stateSizeOf } from './state/state-size.js';
 export { SharedStateRegistry, type SharedStateDiscardCallback, type SharedStateEntry } from './state/shared-state-registry.js';
 export { sharedStateRegistryKey, parseSharedStateRegistryKey, describeSharedStateRegistryKey, type SharedStateRegistryKey, type SharedStateRegistryKeyParts } from './state/shared-state-registry-key.js';
 export { UnknownSharedStateError, SharedStateOperation } from './state/unknown-shared-state-error.js';
-export { AsyncStateDiscarder, DiscardTarget, type AsyncStateDiscarderOptions, type DiscardFailure, type StateDeleter } from './state/state-discarder.js';
+export { AsyncStateDiscarder, DiscardTarget, type AsyncStateDiscarderOptions, type DiscardFailure, type StateDeleter } from './storage/state-discarder.js';
 export {
-  assignKeyGroup, hashKey, keyGroupRangeForSubtask, subtaskIndexForKeyGroup, keyGroupInRange, KeyGroupRanges, MAX_NUMBER_OF_KEY_GROUPS,
+  assignKeyGroup, hashKey, keyGroupRangeForSubtask, subtaskIndexForKeyGroup, subtaskIndexForKey, keyGroupInRange, KeyGroupRanges, MAX_NUMBER_OF_KEY_GROUPS, DEFAULT_MAX_PARALLELISM,
   KeyGroupOutOfRangeError, KeyGroupRangeMismatchError,
 } from './state/key-groups.js';
 export {
   HeapKeyedStateBackend, SnapshotStrategy, RestoredFileSource, DEFAULT_MAX_SEGMENTS, UnresolvedPlaceholderError, IncompatibleKeyedStateError,
   type HeapKeyedStateBackendOptions, type RestoreSummary, type RestoredFile,
-} from './state/heap-keyed-state-backend.js';
-export type { TaskLocalSnapshotStorage } from './state/task-local-snapshot-storage.js';
-export { matchTaskLocalCopies, type TaskLocalCopySource, type TaskLocalRead, type TaskLocalCopyRejection, type TaskLocalCopyMatch } from './state/task-local-copies.js';
-export { warnAboutTaskLocalWriteFailure, type TaskLocalWriteFailure } from './state/task-local-write-failure.js';
-export { KEYED_STATE_FORMAT_VERSION } from './state/keyed-state-format.js';
+} from './backend/heap-keyed-state-backend.js';
+export type { TaskLocalSnapshotStorage } from './backend/task-local-snapshot-storage.js';
+export { matchTaskLocalCopies, type TaskLocalCopySource, type TaskLocalRead, type TaskLocalCopyRejection, type TaskLocalCopyMatch } from './backend/task-local-copies.js';
+export { warnAboutTaskLocalWriteFailure, type TaskLocalWriteFailure } from './backend/task-local-write-failure.js';
+export { KEYED_STATE_FORMAT_VERSION } from './backend/keyed-state-format.js';
 
 // Storage and audit
 export type { CheckpointStorage, StoredFile } from './storage/checkpoint-storage.js';

@@ -1,3 +1,4 @@
+import { InvalidOptionError } from '../../src/core/invalid-option-error.js';
 import { truncate } from 'node:fs/promises';
 import { join } from 'node:path';
 import { expect } from 'chai';
@@ -6,7 +7,7 @@ import { CheckpointIdOrderError } from '../../src/checkpoint/checkpoint-id-order
 import { CheckpointRetention } from '../../src/checkpoint/checkpoint-properties.js';
 import { CheckpointStoreShutDownError } from '../../src/checkpoint/checkpoint-store-shut-down-error.js';
 import type { CompletedCheckpoint } from '../../src/checkpoint/completed-checkpoint.js';
-import { DefaultCompletedCheckpointStore } from '../../src/checkpoint/default-completed-checkpoint-store.js';
+import { DefaultCompletedCheckpointStore } from '../../src/recovery/default-completed-checkpoint-store.js';
 import {
   StandaloneCompletedCheckpointStore,
   type CompletedCheckpointDiscardFailure,
@@ -36,7 +37,7 @@ describe('StandaloneCompletedCheckpointStore', () => {
   describe('maxRetained', () => {
     for (const invalid of [0, -1, 1.5, Number.NaN, Number.POSITIVE_INFINITY]) {
       it(`is refused when it is ${invalid}, naming maxRetained`, () => {
-        expect(() => aStore(invalid)).to.throw(RangeError, `CompletedCheckpointStore maxRetained must be an integer of at least 1, got ${invalid}`);
+        expect(() => aStore(invalid)).to.throw(InvalidOptionError, `CompletedCheckpointStoreOptions.maxRetained must be an integer of at least 1, got ${invalid}`);
       });
     }
 
@@ -392,8 +393,8 @@ describe('DefaultCompletedCheckpointStore.recover', () => {
 
     const error = await rejectionOf(DefaultCompletedCheckpointStore.recover({ jobId: A_JOB, storage: watched, maxRetained: 0, discarder }));
 
-    expect(error).to.be.instanceOf(RangeError);
-    expect(error.message).to.equal('CompletedCheckpointStore maxRetained must be an integer of at least 1, got 0');
+    expect(error).to.be.instanceOf(InvalidOptionError);
+    expect(error.message).to.equal('CompletedCheckpointStoreOptions.maxRetained must be an integer of at least 1, got 0');
     expect(reads).to.deep.equal([]);
   });
 

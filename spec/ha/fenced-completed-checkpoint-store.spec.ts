@@ -1,3 +1,4 @@
+import { InvalidOptionError } from '../../src/core/invalid-option-error.js';
 import { expect } from 'chai';
 import { CheckpointIdOrderError } from '../../src/checkpoint/checkpoint-id-order-error.js';
 import { CheckpointRetention } from '../../src/checkpoint/checkpoint-properties.js';
@@ -191,8 +192,8 @@ for (const mode of haModes()) {
 
     it('refuses an invalid maxRetained before touching storage, naming it', async () => {
       const leader = await startContender(await mode.instance());
-      expect(await rejectionOf(storeOf(leader, { maxRetained: 0 }))).to.be.instanceOf(RangeError)
-        .with.property('message', 'CompletedCheckpointStore maxRetained must be an integer of at least 1, got 0');
+      expect(await rejectionOf(storeOf(leader, { maxRetained: 0 }))).to.be.instanceOf(InvalidOptionError)
+        .with.property('message', 'CompletedCheckpointStoreOptions.maxRetained must be an integer of at least 1, got 0');
     });
 
     describe('a lock per store instance', () => {

@@ -6,7 +6,7 @@ import type { JsonValue } from '../../src/core/json.js';
 import { KeyedStateWithLocalRecovery, type LocallyRecoveredBackendOptions } from '../../src/local-recovery/keyed-state-with-local-recovery.js';
 import { TaskLocalStateStore } from '../../src/local-recovery/task-local-state-store.js';
 import type { TaskLocalStateProblem } from '../../src/local-recovery/task-local-state-problem.js';
-import { RestoredFileSource, SnapshotStrategy } from '../../src/state/heap-keyed-state-backend.js';
+import { RestoredFileSource, SnapshotStrategy } from '../../src/backend/heap-keyed-state-backend.js';
 import { KeyGroupRanges } from '../../src/state/key-groups.js';
 import type { FileStateHandle, KeyedStateHandle, StreamStateHandle } from '../../src/state/state-handles.js';
 import { FileSystemCheckpointStorage } from '../../src/storage/filesystem-checkpoint-storage.js';

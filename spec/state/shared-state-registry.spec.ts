@@ -158,7 +158,7 @@ describe('SharedStateRegistry', () => {
 
       expect(() => registry.register(keyOf('7.sst'), aPlaceholder(), cp(3)))
         .to.throw(UnknownSharedStateError)
-        .that.deep.includes({ name: 'UnknownSharedStateError', key: keyOf('7.sst'), checkpointId: 3, operation: SharedStateOperation.ResolvePlaceholder })
+        .that.deep.includes({ name: 'UnknownSharedStateError', key: keyOf('7.sst'), checkpointId: 3, operation: SharedStateOperation.RESOLVE_PLACEHOLDER })
         .and.has.property(
           'message',
           "checkpoint 3 refers to shared state backend backend-a, key groups [0, 63], handle 7.sst by placeholder, but no registered checkpoint holds that file (key '9:backend-a[0,63]7.sst'); the backend must upload it again or restore with its original backend id",
@@ -222,7 +222,7 @@ describe('SharedStateRegistry', () => {
 
       expect(() => registry.unregister(keyOf('gone.sst'), cp(4)))
         .to.throw(UnknownSharedStateError)
-        .that.deep.includes({ key: keyOf('gone.sst'), checkpointId: 4, operation: SharedStateOperation.Unregister })
+        .that.deep.includes({ key: keyOf('gone.sst'), checkpointId: 4, operation: SharedStateOperation.UNREGISTER })
         .and.has.property(
           'message',
           "checkpoint 4 cannot be unregistered from shared state backend backend-a, key groups [0, 63], handle gone.sst: the registry holds no such key (key '9:backend-a[0,63]gone.sst'); was it unregistered twice or never registered?",
@@ -435,7 +435,7 @@ describe('SharedStateRegistry', () => {
 
       expect(() => registry.unregisterCheckpoint(cp(1), claimed))
         .to.throw(UnknownSharedStateError, 'handle never.sst: the registry holds no such key')
-        .with.property('operation', SharedStateOperation.Unregister);
+        .with.property('operation', SharedStateOperation.UNREGISTER);
 
       expect(registry.referenceCount(keyOf('1.sst'))).to.equal(1);
       expect(discarded).to.deep.equal([]);

@@ -8,7 +8,7 @@ import { AuditSubject, OrphanKind, removeOrphans, verifyCheckpoints } from '../.
 import type { CheckpointStorage } from '../../src/storage/checkpoint-storage.js';
 import { FileSystemCheckpointStorage } from '../../src/storage/filesystem-checkpoint-storage.js';
 import { InMemoryCheckpointStorage } from '../../src/storage/in-memory-checkpoint-storage.js';
-import { FileSystemCheckpointIDCounter } from '../../src/checkpoint/filesystem-checkpoint-id-counter.js';
+import { FileSystemCheckpointIDCounter } from '../../src/storage/filesystem-checkpoint-id-counter.js';
 import { OrphanRemovalRefusedError } from '../../src/storage/orphan-removal-refused-error.js';
 import { aCheckpoint, A_JOB } from '../support/checkpoint-fixtures.js';
 import { storagesUnderTest, type StorageUnderTest } from '../support/storages-under-test.js';

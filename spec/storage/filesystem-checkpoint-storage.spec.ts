@@ -282,7 +282,7 @@ describe('FileSystemCheckpointStorage', () => {
     const error = await rejectionOf(storage.writeSharedFile(asJobId('a/b'), 'sst-1', bytesOf('x')));
 
     expect(error).to.be.instanceOf(RangeError);
-    expect(error.message).to.equal("invalid job id 'a/b': it names a directory, so it must be non-empty, contain no path separator and not be '.' or '..'");
+    expect(error.message).to.equal("invalid job id 'a/b': it names a directory, so it must be 1 to 200 letters, digits, '.', '_' or '-', starting with a letter or digit");
   });
 
   it('refuses file names that collide with the layout', async () => {

@@ -1,6 +1,6 @@
 import type { CheckpointId } from '../../src/core/ids.js';
 import type { FileStateHandle } from '../../src/state/state-handles.js';
-import type { TaskLocalSnapshotStorage } from '../../src/state/task-local-snapshot-storage.js';
+import type { TaskLocalSnapshotStorage } from '../../src/backend/task-local-snapshot-storage.js';
 
 /** Task-local storage whose writes and links fail (disk full) while `failing` is true; reads and deletes pass through. */
 export class FailingWriteTaskLocalStorage implements TaskLocalSnapshotStorage {

@@ -1,5 +1,5 @@
 import type { CheckpointId, JobId } from '../../src/core/ids.js';
-import type { StateDeleter } from '../../src/state/state-discarder.js';
+import type { StateDeleter } from '../../src/storage/state-discarder.js';
 
 /**
  * A deleter whose first `failures` deletions (files and directories alike) reject with an injected error;

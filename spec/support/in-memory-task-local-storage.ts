@@ -1,6 +1,6 @@
 import type { CheckpointId } from '../../src/core/ids.js';
 import type { FileStateHandle } from '../../src/state/state-handles.js';
-import type { TaskLocalSnapshotStorage } from '../../src/state/task-local-snapshot-storage.js';
+import type { TaskLocalSnapshotStorage } from '../../src/backend/task-local-snapshot-storage.js';
 import { checksumOf } from '../../src/storage/checksum.js';
 import { CorruptStateError } from '../../src/storage/corrupt-state-error.js';
 import { StateFileNotFoundError } from '../../src/storage/state-file-not-found-error.js';

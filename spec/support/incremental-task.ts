@@ -1,7 +1,7 @@
 import { dispatch, type Ref } from 'nact';
 import type { CheckpointId, JobId } from '../../src/core/ids.js';
 import type { JsonValue } from '../../src/core/json.js';
-import { HeapKeyedStateBackend, SnapshotStrategy, type HeapKeyedStateBackendOptions } from '../../src/state/heap-keyed-state-backend.js';
+import { HeapKeyedStateBackend, SnapshotStrategy, type HeapKeyedStateBackendOptions } from '../../src/backend/heap-keyed-state-backend.js';
 import type { KeyedStateHandle } from '../../src/state/state-handles.js';
 import type { CheckpointStorage } from '../../src/storage/checkpoint-storage.js';
 import type { CheckpointedOperator, OperatorFactory } from '../../src/task/checkpointed-operator.js';

@@ -1,5 +1,5 @@
 import type { CheckpointId, JobId } from '../../src/core/ids.js';
-import type { StateDeleter } from '../../src/state/state-discarder.js';
+import type { StateDeleter } from '../../src/storage/state-discarder.js';
 
 /** A deleter whose deletions hang until the spec releases them, to observe queueing and concurrency. */
 export class StallingDeleter implements StateDeleter {

@@ -1,3 +1,4 @@
+import { InvalidOptionError } from '../core/invalid-option-error.js';
 import { isGloballyTerminal, JobStatus } from '../core/job-status.js';
 import { CheckpointIdOrderError } from './checkpoint-id-order-error.js';
 import { CheckpointRetention, CheckpointType } from './checkpoint-properties.js';
@@ -44,10 +45,10 @@ export class StandaloneCompletedCheckpointStore implements CompletedCheckpointSt
   private readonly retained: CompletedCheckpoint[] = [];
   private shutDownWith: JobStatus | null = null;
 
-  /** @throws RangeError naming `maxRetained` when it is not an integer of at least 1. */
+  /** @throws InvalidOptionError naming `maxRetained` when it is not an integer of at least 1. */
   constructor(options: CompletedCheckpointStoreOptions) {
     if (!Number.isSafeInteger(options.maxRetained) || options.maxRetained < 1) {
-      throw new RangeError(`CompletedCheckpointStore maxRetained must be an integer of at least 1, got ${options.maxRetained}`);
+      throw new InvalidOptionError('CompletedCheckpointStoreOptions.maxRetained', `must be an integer of at least 1, got ${options.maxRetained}`);
     }
     this.maxRetained = options.maxRetained;
     this.discarder = options.discarder ?? keepEverything;

@@ -25,7 +25,8 @@ import type { CheckpointStateCleaner } from './checkpoint-state-cleaner.js';
 import { CheckpointStatsTracker } from './checkpoint-stats-tracker.js';
 import type { CoordinatorEvent } from './coordinator-event.js';
 import { hasInternalType, internal, isInternal, type CoordinatorMailboxMessage, type CoordinatorMessage } from './coordinator-message.js';
-import { isValidId, type CoordinatorSettings } from './coordinator-options.js';
+import { isPathSafeId } from '../core/path-safe-id.js';
+import type { CoordinatorSettings } from './coordinator-options.js';
 import type { CoordinatorPhase } from './coordinator-phase.js';
 import { planRestore } from './failover-planner.js';
 import { PendingCheckpointTable, type CheckpointInFlight } from './pending-checkpoint-table.js';
@@ -222,7 +223,7 @@ export class CheckpointCoordinator {
 
   private registerTask(spec: TaskSpec): RunningTask | { readonly error: string } {
     if (this.phase.status === 'ended') return { error: `cannot register task '${spec.taskId}': the job is ${this.phase.jobStatus}` };
-    if (!isValidId(spec.taskId)) return { error: `cannot register task '${spec.taskId}': a task id is letters, digits, '.', '_' or '-'` };
+    if (!isPathSafeId(spec.taskId)) return { error: `cannot register task '${spec.taskId}': a task id is letters, digits, '.', '_' or '-'` };
     if (this.tasks.table.indexOf(spec.taskId) !== undefined) return { error: `cannot register task '${spec.taskId}': a task with this id is already registered` };
     const index = this.tasks.add(spec);
     try {

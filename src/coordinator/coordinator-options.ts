@@ -1,3 +1,4 @@
+import { isPathSafeId } from '../core/path-safe-id.js';
 import type { Clock } from '../actor/clock.js';
 import { systemClock } from '../actor/clock.js';
 import { asJobId, type JobId } from '../core/ids.js';
@@ -89,12 +90,6 @@ export interface CoordinatorSettings {
 }
 
 const FIELD = 'CheckpointCoordinatorOptions';
-const SAFE_ID = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
-
-/** True for a job or task id the coordinator accepts: letters, digits, `.`, `_`, `-`, starting with a letter or digit (it names directories and actors). */
-export function isValidId(id: string): boolean {
-  return SAFE_ID.test(id);
-}
 
 function integerAtLeast(options: object, key: string, minimum: number, fallback: number, allowInfinity = false): number {
   const value = (options as Record<string, unknown>)[key];
@@ -145,7 +140,7 @@ function flag(options: object, key: string, fallback: boolean): boolean {
  */
 export function validateCoordinatorOptions(options: CheckpointCoordinatorOptions): CoordinatorSettings {
   if (typeof options !== 'object' || options === null) throw new InvalidOptionError(FIELD, 'must be an object');
-  if (typeof options.jobId !== 'string' || !isValidId(options.jobId)) {
+  if (typeof options.jobId !== 'string' || !isPathSafeId(options.jobId)) {
     throw new InvalidOptionError(`${FIELD}.jobId`, `must be a non-empty string of letters, digits, '.', '_' or '-' starting with a letter or digit, got ${JSON.stringify(options.jobId)}`);
   }
   if (options.interval === undefined) throw new InvalidOptionError(`${FIELD}.interval`, 'is required: milliseconds between periodic checkpoints');
@@ -158,7 +153,7 @@ export function validateCoordinatorOptions(options: CheckpointCoordinatorOptions
   if (!Array.isArray(tasks)) throw new InvalidOptionError(`${FIELD}.tasks`, 'must be an array of { taskId, deploy }');
   const seen = new Set<string>();
   tasks.forEach((task: TaskSpec, index) => {
-    if (typeof task?.taskId !== 'string' || !isValidId(task.taskId)) {
+    if (typeof task?.taskId !== 'string' || !isPathSafeId(task.taskId)) {
       throw new InvalidOptionError(`${FIELD}.tasks[${index}].taskId`, `must be a non-empty string of letters, digits, '.', '_' or '-', got ${JSON.stringify(task?.taskId)}`);
     }
     if (typeof task.deploy !== 'function') throw new InvalidOptionError(`${FIELD}.tasks[${index}].deploy`, 'must be a function that spawns an attempt of the task');

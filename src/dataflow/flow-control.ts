@@ -1,3 +1,4 @@
+import { InvalidOptionError } from '../core/invalid-option-error.js';
 /**
  * Credit-based backpressure for sources running flat out: counts the channel messages of the current restore
  * round that were sent and not yet handled, and parks sources while too many are in flight, waking them once half
@@ -10,7 +11,7 @@ export class FlowControl {
   private parked: (() => void)[] = [];
 
   constructor(private readonly maxInFlight: number) {
-    if (!Number.isSafeInteger(maxInFlight) || maxInFlight < 1) throw new RangeError(`FlowControl needs maxInFlight >= 1, got ${maxInFlight}`);
+    if (!Number.isSafeInteger(maxInFlight) || maxInFlight < 1) throw new InvalidOptionError('DataflowJobOptions.maxInFlightMessages', `must be an integer of at least 1, got ${maxInFlight}`);
   }
 
   /** Channel messages of the current round in flight. */

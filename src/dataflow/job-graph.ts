@@ -1,6 +1,7 @@
 import type { JsonValue } from '../core/json.js';
 import { JobGraphError } from './job-graph-error.js';
-import { ROUTING_KEY_GROUPS, type Partitioner } from './partitioner.js';
+import { DEFAULT_MAX_PARALLELISM } from '../state/key-groups.js';
+import type { Partitioner } from './partitioner.js';
 import type { SourceFactory } from './replayable-source.js';
 import type { OperatorFactory } from './stream-operator.js';
 
@@ -123,8 +124,8 @@ export class JobGraphBuilder {
       if (edge.partitioner.kind === 'forward' && upstream.parallelism !== parallelism) {
         throw new JobGraphError(`${subject} inputs[${index}]`, `a forward edge needs equal parallelism, but '${upstream.name}' has ${upstream.parallelism} and '${name}' has ${parallelism}; use rebalance() or keyBy()`);
       }
-      if (edge.partitioner.kind === 'keyed' && parallelism > ROUTING_KEY_GROUPS) {
-        throw new JobGraphError(`${subject} inputs[${index}]`, `a keyed edge spreads keys over ${ROUTING_KEY_GROUPS} key groups, so the consumer's parallelism must be at most ${ROUTING_KEY_GROUPS}, got ${parallelism}`);
+      if (edge.partitioner.kind === 'keyed' && parallelism > DEFAULT_MAX_PARALLELISM) {
+        throw new JobGraphError(`${subject} inputs[${index}]`, `a keyed edge spreads keys over ${DEFAULT_MAX_PARALLELISM} key groups, so the consumer's parallelism must be at most ${DEFAULT_MAX_PARALLELISM}, got ${parallelism}`);
       }
     });
     this.vertices.push({ kind, name, parallelism, inputs: [...inputs], operator });

@@ -2,7 +2,7 @@ import { tell, type TypedRef } from '../actor/typed-ref.js';
 import type { CheckpointId } from '../core/ids.js';
 import type { RestoreState } from '../protocol/task-protocol.js';
 import type { TaskDeploymentContext } from '../protocol/task-deployment.js';
-import { CoordinatorPort } from './coordinator-port.js';
+import { TaskProtocolPort } from '../protocol/task-protocol-port.js';
 import type { DataflowTaskMessage } from './dataflow-message.js';
 import { InjectedFailureError } from './injected-failure-error.js';
 import { RecordWriter } from './record-writer.js';
@@ -37,7 +37,7 @@ export class SourceTask {
   private end = false;
   private phase: SourcePhase;
   private loop = 0;
-  private readonly port: CoordinatorPort;
+  private readonly port: TaskProtocolPort;
   private readonly writer: RecordWriter;
   private readonly source: ReplayableSource<unknown>;
 
@@ -49,7 +49,7 @@ export class SourceTask {
     redeployed: boolean,
   ) {
     this.epoch = env.directory.restoreRounds;
-    this.port = new CoordinatorPort(context);
+    this.port = new TaskProtocolPort(context);
     this.writer = new RecordWriter(plan.outputs, env.directory, env.flow, plan.subtask, this.epoch);
     this.source = plan.source(plan.subtask, plan.parallelism);
     this.phase = 'waiting-for-restore';
@@ -106,7 +106,7 @@ export class SourceTask {
   private snapshot(checkpointId: CheckpointId): void {
     const position: SourcePosition = { offset: this.offset, end: this.end };
     this.writer.broadcastBarrier(checkpointId);
-    this.port.acknowledge(checkpointId, position);
+    this.port.acknowledgeValue(checkpointId, position);
   }
 
   private restore(message: RestoreState): void {

@@ -1,6 +1,7 @@
 import { spawn, type Ref } from 'nact';
 import { tell, typedRef, type TypedRef } from '../actor/typed-ref.js';
-import { reporterOf, type TaskDeploymentContext } from '../protocol/task-deployment.js';
+import type { TaskDeploymentContext } from '../protocol/task-deployment.js';
+import { TaskProtocolPort } from '../protocol/task-protocol-port.js';
 import type { DataflowTaskMessage, ProbeTask } from './dataflow-message.js';
 import { SourceTask } from './source-task.js';
 import { StreamTask } from './stream-task.js';
@@ -24,12 +25,8 @@ function answerProbesLeftIn(mailbox: readonly unknown[], context: TaskDeployment
  * in its mailbox), and the coordinator restarts the task as a new attempt and rewinds the whole job.
  */
 export function spawnDataflowTask(parent: Ref<unknown>, context: TaskDeploymentContext, plan: TaskPlan, env: TaskEnvironment): TypedRef<DataflowTaskMessage> {
-  let failureReported = false;
-  const reportFailure = (error: string): void => {
-    if (failureReported) return;
-    failureReported = true;
-    reporterOf(context)({ type: 'TaskFailed', jobId: context.jobId, taskId: context.taskId, attemptId: context.attemptId, error });
-  };
+  const port = new TaskProtocolPort(context);
+  const reportFailure = (error: string): void => port.reportFailure(error);
   const index = env.directory.indexOf(context.taskId);
   const redeployed = env.directory.deploymentsAt(index) > 0;
   const ref = spawn(

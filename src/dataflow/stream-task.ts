@@ -1,3 +1,5 @@
+import { findJsonProblem } from '../core/json-problem.js';
+import { errorMessage } from '../core/error-message.js';
 import { tell } from '../actor/typed-ref.js';
 import type { CheckpointId } from '../core/ids.js';
 import type { JsonValue } from '../core/json.js';
@@ -6,7 +8,7 @@ import type { TaskDeploymentContext } from '../protocol/task-deployment.js';
 import { AligningBarrierHandler } from './aligning-barrier-handler.js';
 import type { BarrierHandlerTarget, CheckpointBarrierHandler } from './checkpoint-barrier-handler.js';
 import { CheckpointingMode } from './checkpointing-mode.js';
-import { CoordinatorPort } from './coordinator-port.js';
+import { TaskProtocolPort } from '../protocol/task-protocol-port.js';
 import type { DataflowTaskMessage, RecordBatch } from './dataflow-message.js';
 import { InjectedFailureError } from './injected-failure-error.js';
 import { RecordWriter } from './record-writer.js';
@@ -24,14 +26,14 @@ import { TrackingBarrierHandler } from './tracking-barrier-handler.js';
  */
 export class StreamTask implements BarrierHandlerTarget {
   private epoch: number;
-  private readonly port: CoordinatorPort;
+  private readonly port: TaskProtocolPort;
   private readonly writer: RecordWriter;
   private readonly barriers: CheckpointBarrierHandler;
   private readonly operator: StreamOperator<unknown, unknown, JsonValue>;
 
   constructor(private readonly plan: StreamTaskPlan, private readonly env: TaskEnvironment, context: TaskDeploymentContext) {
     this.epoch = env.directory.restoreRounds;
-    this.port = new CoordinatorPort(context);
+    this.port = new TaskProtocolPort(context);
     this.writer = new RecordWriter(plan.outputs, env.directory, env.flow, plan.subtask, this.epoch);
     const channels = plan.inputOfChannel.length;
     this.barriers = plan.mode === CheckpointingMode.EXACTLY_ONCE ? new AligningBarrierHandler(channels, this) : new TrackingBarrierHandler(channels, this);
@@ -90,11 +92,13 @@ export class StreamTask implements BarrierHandlerTarget {
     try {
       state = this.operator.snapshotState(checkpointId);
     } catch (error) {
-      this.port.decline(checkpointId, error);
+      this.port.decline(checkpointId, `snapshotState threw: ${errorMessage(error)}`);
       return;
     }
     this.writer.broadcastBarrier(checkpointId);
-    this.port.acknowledge(checkpointId, state);
+    const problem = findJsonProblem(state);
+    if (problem === null) this.port.acknowledgeValue(checkpointId, state);
+    else this.port.decline(checkpointId, `snapshotState returned a value that is not JSON: ${problem}`);
   }
 
   private restore(message: RestoreState): void {

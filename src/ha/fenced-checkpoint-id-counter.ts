@@ -1,3 +1,4 @@
+import { assertValidNextCount } from '../checkpoint/checkpoint-id-counter.js';
 import { CheckpointIDCounterShutdownError, type CheckpointIDCounter } from '../checkpoint/checkpoint-id-counter.js';
 import { asCheckpointId, type CheckpointId, type JobId } from '../core/ids.js';
 import { isGloballyTerminal, type JobStatus } from '../core/job-status.js';
@@ -33,7 +34,7 @@ export class FencedCheckpointIDCounter implements CheckpointIDCounter {
 
   /** @throws RangeError when `next` is not a positive integer or would move the counter backwards; StaleLeaderError. */
   async setCount(next: number): Promise<void> {
-    if (!Number.isSafeInteger(next) || next < 1) throw new RangeError(`CheckpointIDCounter.setCount needs a positive integer, got ${next}`);
+    assertValidNextCount(next, 1);
     await this.table.setCount(this.session, this.jobId, next);
   }
 

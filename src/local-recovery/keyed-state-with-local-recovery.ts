@@ -1,5 +1,5 @@
 import type { CheckpointId } from '../core/ids.js';
-import { HeapKeyedStateBackend, type HeapKeyedStateBackendOptions, type RestoreSummary } from '../state/heap-keyed-state-backend.js';
+import { HeapKeyedStateBackend, type HeapKeyedStateBackendOptions, type RestoreSummary } from '../backend/heap-keyed-state-backend.js';
 import type { KeyedStateHandle } from '../state/state-handles.js';
 import { checkpointIdOfKeyedState } from './restored-checkpoint-id.js';
 import type { TaskLocalStateStore } from './task-local-state-store.js';

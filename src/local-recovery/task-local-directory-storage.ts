@@ -3,7 +3,7 @@ import { copyFile, link, open, readFile, rename, rm, unlink } from 'node:fs/prom
 import { join } from 'node:path';
 import type { CheckpointId } from '../core/ids.js';
 import type { FileStateHandle } from '../state/state-handles.js';
-import type { TaskLocalSnapshotStorage } from '../state/task-local-snapshot-storage.js';
+import type { TaskLocalSnapshotStorage } from '../backend/task-local-snapshot-storage.js';
 import { ensureDirectory, syncDirectory, TEMPORARY_FILE_PREFIX, writeFileAtomically } from '../storage/atomic-file-writer.js';
 import { checksumOf } from '../storage/checksum.js';
 import { CorruptStateError } from '../storage/corrupt-state-error.js';

@@ -5,8 +5,8 @@ import { asCheckpointId, asJobId, asTaskId, type CheckpointId, type JobId, type 
 import { InvalidOptionError } from '../core/invalid-option-error.js';
 import { isPathSafeId } from '../core/path-safe-id.js';
 import type { FileStateHandle, KeyedStateHandle, TaskStateSnapshot } from '../state/state-handles.js';
-import { matchTaskLocalCopies, type TaskLocalCopySource } from '../state/task-local-copies.js';
-import type { TaskLocalWriteFailure } from '../state/task-local-write-failure.js';
+import { matchTaskLocalCopies, type TaskLocalCopySource } from '../backend/task-local-copies.js';
+import type { TaskLocalWriteFailure } from '../backend/task-local-write-failure.js';
 import { ensureDirectory, isTemporaryFileName, writeFileAtomically } from '../storage/atomic-file-writer.js';
 import { TaskLocalDirectoryStorage } from './task-local-directory-storage.js';
 import { checkpointDirectoryName, checkpointIdOfDirectory, TASK_LOCAL_MANIFEST_NAME } from './task-local-layout.js';

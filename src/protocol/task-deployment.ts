@@ -1,6 +1,6 @@
 import { tell, type TypedRef } from '../actor/typed-ref.js';
 import type { AttemptId, JobId, TaskId } from '../core/ids.js';
-import type { CoordinatorToTaskMessage, TaskToCoordinatorMessage } from '../protocol/task-protocol.js';
+import type { CoordinatorToTaskMessage, TaskToCoordinatorMessage } from './task-protocol.js';
 
 /** What a task attempt is told when it is deployed. */
 export interface TaskDeploymentContext {

@@ -9,6 +9,9 @@ import type { KeyGroupRange } from './state-handles.js';
 /** The largest supported number of key groups (max parallelism), as in Flink. */
 export const MAX_NUMBER_OF_KEY_GROUPS = 32768;
 
+/** The number of key groups (max parallelism) a job has unless it says otherwise, as Flink's default for small jobs. */
+export const DEFAULT_MAX_PARALLELISM = 128;
+
 const encoder = new TextEncoder();
 
 /**
@@ -72,6 +75,15 @@ export function subtaskIndexForKeyGroup(maxParallelism: number, parallelism: num
     throw new RangeError(`subtaskIndexForKeyGroup: keyGroup must be an integer in [0, ${maxParallelism - 1}], got ${keyGroup}`);
   }
   return Math.floor((keyGroup * parallelism) / maxParallelism);
+}
+
+/**
+ * The subtask that owns `key`: the one rule by which records are routed and keyed state is partitioned, so a keyed
+ * record always reaches the subtask whose backend owns its key group.
+ * Throws a RangeError when an argument is out of range.
+ */
+export function subtaskIndexForKey(key: string, maxParallelism: number, parallelism: number): number {
+  return subtaskIndexForKeyGroup(maxParallelism, parallelism, assignKeyGroup(key, maxParallelism));
 }
 
 const EMPTY_RANGE: KeyGroupRange = Object.freeze({ start: 0, end: -1 });

@@ -59,7 +59,7 @@ export class SharedStateRegistry {
   register(key: SharedStateRegistryKey, handle: StreamStateHandle | PlaceholderStreamStateHandle, checkpointId: CheckpointId): StreamStateHandle {
     const entry = this.entries.get(key);
     if (entry === undefined) {
-      if (handle.kind === 'placeholder') throw new UnknownSharedStateError(key, checkpointId, SharedStateOperation.ResolvePlaceholder);
+      if (handle.kind === 'placeholder') throw new UnknownSharedStateError(key, checkpointId, SharedStateOperation.RESOLVE_PLACEHOLDER);
       this.entries.set(key, { handle, checkpointIds: [checkpointId] });
       if (handle.kind === 'file') this.pathHolders.set(handle.path, (this.pathHolders.get(handle.path) ?? 0) + 1);
       return handle;
@@ -107,7 +107,7 @@ export class SharedStateRegistry {
     for (let i = 0; i < keys.length; i++) {
       const key = keys[i] as SharedStateRegistryKey;
       if (handles[i]?.kind === 'placeholder' && !this.entries.has(key) && !uploadedHere.has(key)) {
-        throw new UnknownSharedStateError(key, checkpointId, SharedStateOperation.ResolvePlaceholder);
+        throw new UnknownSharedStateError(key, checkpointId, SharedStateOperation.RESOLVE_PLACEHOLDER);
       }
     }
     // Nothing below can fail. Uploads go first so that every placeholder finds its entry.
@@ -223,7 +223,7 @@ export class SharedStateRegistry {
     for (const shared of sharedStateOf(taskStates)) {
       for (const reference of shared.sharedState) {
         const key = sharedStateRegistryKey(shared.backendId, shared.keyGroupRange, reference.handleId);
-        if (!this.entries.has(key)) throw new UnknownSharedStateError(key, checkpointId, SharedStateOperation.Unregister);
+        if (!this.entries.has(key)) throw new UnknownSharedStateError(key, checkpointId, SharedStateOperation.UNREGISTER);
         keys.push(key);
       }
     }
@@ -233,7 +233,7 @@ export class SharedStateRegistry {
 
   private drop(key: SharedStateRegistryKey, checkpointId: CheckpointId, released: StreamStateHandle[] | null): number {
     const entry = this.entries.get(key);
-    if (entry === undefined) throw new UnknownSharedStateError(key, checkpointId, SharedStateOperation.Unregister);
+    if (entry === undefined) throw new UnknownSharedStateError(key, checkpointId, SharedStateOperation.UNREGISTER);
     const ids = entry.checkpointIds;
     const index = ids.indexOf(checkpointId);
     if (index < 0) return ids.length;

@@ -4,9 +4,9 @@ import { describeSharedStateRegistryKey, type SharedStateRegistryKey } from './s
 /** What was being done with the unknown key. */
 export const SharedStateOperation = {
   /** A checkpoint sent a placeholder for a file no registered checkpoint uploaded. */
-  ResolvePlaceholder: 'resolve-placeholder',
+  RESOLVE_PLACEHOLDER: 'resolve-placeholder',
   /** A checkpoint was unregistered from a key the registry does not hold. */
-  Unregister: 'unregister',
+  UNREGISTER: 'unregister',
 } as const;
 export type SharedStateOperation = (typeof SharedStateOperation)[keyof typeof SharedStateOperation];
 
@@ -24,7 +24,7 @@ export class UnknownSharedStateError extends Error {
     readonly operation: SharedStateOperation,
   ) {
     super(
-      operation === SharedStateOperation.ResolvePlaceholder
+      operation === SharedStateOperation.RESOLVE_PLACEHOLDER
         ? `checkpoint ${checkpointId} refers to shared state ${describeSharedStateRegistryKey(key)} by placeholder, but no registered checkpoint holds that file (key '${key}'); the backend must upload it again or restore with its original backend id`
         : `checkpoint ${checkpointId} cannot be unregistered from shared state ${describeSharedStateRegistryKey(key)}: the registry holds no such key (key '${key}'); was it unregistered twice or never registered?`,
     );

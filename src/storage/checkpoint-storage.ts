@@ -1,4 +1,5 @@
 import type { CheckpointId, JobId } from '../core/ids.js';
+import type { CheckpointIDCounter } from '../checkpoint/checkpoint-id-counter.js';
 import type { CompletedCheckpoint } from '../checkpoint/completed-checkpoint.js';
 import type { FileStateHandle } from '../state/state-handles.js';
 
@@ -39,4 +40,10 @@ export interface CheckpointStorage {
   discardCheckpointDirectory(jobId: JobId, checkpointId: CheckpointId): Promise<void>;
   /** Every file under the job's `shared/` and `chk-*` directories. */
   listFiles(jobId: JobId): Promise<StoredFile[]>;
+  /**
+   * Opens the job's checkpoint id counter as this storage keeps it: durable where the storage is (the filesystem
+   * storage's survives restarts and never hands out an id twice), in memory otherwise. Wrappers of a storage delegate.
+   * @throws CorruptStateError naming the counter's file when it is unreadable.
+   */
+  openIdCounter(jobId: JobId): Promise<CheckpointIDCounter>;
 }

@@ -1,3 +1,4 @@
+import { isPathSafeId } from '../core/path-safe-id.js';
 import { readdir, readFile, rm, stat } from 'node:fs/promises';
 import { isAbsolute, join, resolve } from 'node:path';
 import type { CheckpointId, JobId } from '../core/ids.js';
@@ -6,7 +7,9 @@ import type { FileStateHandle } from '../state/state-handles.js';
 import { ExistingFilePolicy, isTemporaryFileName, writeFileAtomically } from './atomic-file-writer.js';
 import type { CheckpointStorage, StoredFile } from './checkpoint-storage.js';
 import { encodeCheckpointMetadata } from './checkpoint-metadata-codec.js';
+import type { CheckpointIDCounter } from '../checkpoint/checkpoint-id-counter.js';
 import { checksumOf } from './checksum.js';
+import { FileSystemCheckpointIDCounter } from './filesystem-checkpoint-id-counter.js';
 import { decodeIdCounter } from './checkpoint-id-counter-file.js';
 import { CorruptStateError } from './corrupt-state-error.js';
 import { StateFileExistsError } from './state-file-exists-error.js';
@@ -147,6 +150,12 @@ export class FileSystemCheckpointStorage implements CheckpointStorage {
     await rm(this.absolute(path), { recursive: true, force: true });
   }
 
+  /** The job's durable id counter, `<jobId>/checkpoint-id-counter`: each id is made durable before it is handed out. */
+  openIdCounter(jobId: JobId): Promise<CheckpointIDCounter> {
+    assertSafeJobId(jobId);
+    return FileSystemCheckpointIDCounter.open(this.baseDirectory, jobId);
+  }
+
   /** The next id the job's durable id counter file says, null when there is none. @throws CorruptStateError naming the file. */
   async readIdCounter(jobId: JobId): Promise<number | null> {
     assertSafeJobId(jobId);
@@ -234,8 +243,8 @@ function handleOf(path: string, bytes: Uint8Array): FileStateHandle {
 }
 
 function assertSafeJobId(jobId: JobId): void {
-  if (jobId.length === 0 || jobId.includes('/') || jobId.includes('\\') || jobId === '.' || jobId === '..') {
-    throw new RangeError(`invalid job id '${jobId}': it names a directory, so it must be non-empty, contain no path separator and not be '.' or '..'`);
+  if (!isPathSafeId(jobId)) {
+    throw new RangeError(`invalid job id '${jobId}': it names a directory, so it must be 1 to 200 letters, digits, '.', '_' or '-', starting with a letter or digit`);
   }
 }
 

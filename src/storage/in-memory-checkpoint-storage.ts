@@ -1,5 +1,7 @@
 import type { CheckpointId, JobId } from '../core/ids.js';
+import type { CheckpointIDCounter } from '../checkpoint/checkpoint-id-counter.js';
 import type { CompletedCheckpoint } from '../checkpoint/completed-checkpoint.js';
+import { StandaloneCheckpointIDCounter } from '../checkpoint/standalone-checkpoint-id-counter.js';
 import type { FileStateHandle } from '../state/state-handles.js';
 import type { CheckpointStorage, StoredFile } from './checkpoint-storage.js';
 import { encodeCheckpointMetadata } from './checkpoint-metadata-codec.js';
@@ -18,6 +20,7 @@ import { assertMetadataPointer, decodeStoredCheckpointMetadata } from './stored-
 export class InMemoryCheckpointStorage implements CheckpointStorage {
   readonly description = 'memory';
   private readonly files = new Map<string, Uint8Array>();
+  private readonly counters = new Map<string, StandaloneCheckpointIDCounter>();
 
   async writeSharedFile(jobId: JobId, name: string, bytes: Uint8Array): Promise<FileStateHandle> {
     assertSafeFileName(name);
@@ -81,6 +84,21 @@ export class InMemoryCheckpointStorage implements CheckpointStorage {
       .filter(([path]) => path.startsWith(`${jobId}/shared/`) || path.startsWith(`${jobId}/chk-`))
       .map(([path, bytes]) => ({ path, size: bytes.byteLength }))
       .sort((a, b) => a.path.localeCompare(b.path));
+  }
+
+  /**
+   * A counter in memory, continuing above every checkpoint whose metadata this storage holds (and so above every id it
+   * handed out that completed); a new storage forgets, as memory does. Each call opens the job's one counter.
+   */
+  async openIdCounter(jobId: JobId): Promise<CheckpointIDCounter> {
+    let counter = this.counters.get(jobId);
+    if (counter === undefined) {
+      counter = new StandaloneCheckpointIDCounter();
+      const ids = [...this.files.keys()].map((path) => new RegExp(`^${jobId}/chk-(\\d+)/_metadata$`).exec(path)?.[1]).filter((id) => id !== undefined).map(Number);
+      if (ids.length > 0) await counter.setCount(Math.max(...ids) + 1);
+      this.counters.set(jobId, counter);
+    }
+    return counter;
   }
 
   /** Replaces a stored file's bytes without updating any handle: how specs simulate corruption. */

@@ -1,11 +1,13 @@
+import { isPathSafeId } from '../core/path-safe-id.js';
 import { spawn, type Ref } from 'nact';
 import { tell, typedRef, type TypedRef } from '../actor/typed-ref.js';
 
 import type { JsonValue } from '../core/json.js';
-import type { AcknowledgeCheckpoint, CoordinatorToTaskMessage, RestoreState, TriggerCheckpoint } from '../protocol/task-protocol.js';
+import type { CoordinatorToTaskMessage, RestoreState, TriggerCheckpoint } from '../protocol/task-protocol.js';
 import type { KeyedStateHandle, TaskStateSnapshot } from '../state/state-handles.js';
 import type { CheckpointedOperator, OperatorFactory } from './checkpointed-operator.js';
-import { reporterOf, type TaskDeploymentContext, type TaskSpec } from '../protocol/task-deployment.js';
+import type { TaskDeploymentContext, TaskSpec } from '../protocol/task-deployment.js';
+import { TaskProtocolPort } from '../protocol/task-protocol-port.js';
 import type { TaskMessage } from './task-message.js';
 import { errorMessage } from '../core/error-message.js';
 import { findJsonProblem } from '../core/json-problem.js';
@@ -20,14 +22,6 @@ function copyJson<S extends JsonValue>(value: S): S {
   if (problem !== null) throw new Error(`snapshotState returned a value that is not JSON: ${problem}`);
   if (value === null || typeof value !== 'object') return value;
   return JSON.parse(JSON.stringify(value)) as S;
-}
-
-function operatorValueOf<S extends JsonValue>(state: TaskStateSnapshot, taskId: string): S | null {
-  const handle = state.operatorState;
-  if (handle === null) return null;
-  if (handle.kind === 'inline') return handle.value as S;
-  if (handle.kind === 'bytes') return JSON.parse(Buffer.from(handle.data, 'base64').toString('utf8')) as S;
-  throw new Error(`task ${taskId}: operator state in file ${handle.path} cannot be restored by the task harness; keep operator state inline or use keyed state`);
 }
 
 /** The keyed state of an operator without any: one frozen empty list, not a new array per snapshot. */
@@ -60,7 +54,7 @@ function snapshot<S extends JsonValue, M>(operator: CheckpointedOperator<S, M>, 
   return withKeyedState(operator, message, value);
 }
 
-async function restore<S extends JsonValue, M>(operator: CheckpointedOperator<S, M>, message: RestoreState): Promise<void> {
+async function restore<S extends JsonValue, M>(operator: CheckpointedOperator<S, M>, message: RestoreState, port: TaskProtocolPort): Promise<void> {
   const state = message.state;
   if (state !== null && state.keyedState.length > 0) {
     if (operator.restoreKeyedState === undefined) {
@@ -68,7 +62,7 @@ async function restore<S extends JsonValue, M>(operator: CheckpointedOperator<S,
     }
     await operator.restoreKeyedState(state.keyedState);
   }
-  await operator.restoreState(state === null ? null : operatorValueOf<S>(state, message.taskId), message.checkpointId);
+  await operator.restoreState(port.restoredValue(state) as S | null, message.checkpointId);
 }
 
 let attemptsSpawned = 0;
@@ -80,7 +74,7 @@ let attemptsSpawned = 0;
  */
 function actorNameOf(context: TaskDeploymentContext): string | undefined {
   attemptsSpawned += 1;
-  return /^[A-Za-z0-9._-]+$/.test(context.taskId) ? `checkpointed-task-${attemptsSpawned}-${context.taskId}` : undefined;
+  return isPathSafeId(context.taskId) ? `checkpointed-task-${attemptsSpawned}-${context.taskId}` : undefined;
 }
 
 /**
@@ -95,27 +89,9 @@ export function spawnTask<S extends JsonValue, M>(
   context: TaskDeploymentContext,
   factory: OperatorFactory<S, M>,
 ): TypedRef<TaskMessage<M>> {
-  const report = reporterOf(context);
-  let failureReported = false;
-  const reportFailure = (error: string): void => {
-    if (failureReported) return;
-    failureReported = true;
-    report({ type: 'TaskFailed', jobId: context.jobId, taskId: context.taskId, attemptId: context.attemptId, error });
-  };
-  const isForThisAttempt = (message: { readonly jobId: string; readonly attemptId: string }): boolean =>
-    message.jobId === context.jobId && message.attemptId === context.attemptId;
-
-  const acknowledge = (message: TriggerCheckpoint, snapshotState: TaskStateSnapshot): void => {
-    const ack: AcknowledgeCheckpoint = {
-      type: 'AcknowledgeCheckpoint', jobId: context.jobId, taskId: context.taskId, attemptId: context.attemptId, checkpointId: message.checkpointId, state: snapshotState,
-    };
-    report(ack);
-  };
-  const decline = (message: TriggerCheckpoint, error: unknown): void => {
-    report({
-      type: 'DeclineCheckpoint', jobId: context.jobId, taskId: context.taskId, attemptId: context.attemptId, checkpointId: message.checkpointId, reason: errorMessage(error),
-    });
-  };
+  const port = new TaskProtocolPort(context);
+  const acknowledge = (message: TriggerCheckpoint, snapshotState: TaskStateSnapshot): void => port.acknowledge(message.checkpointId, snapshotState);
+  const decline = (message: TriggerCheckpoint, error: unknown): void => port.decline(message.checkpointId, error);
   /** `state` once `result` (what an operator hook returned) has settled: at once unless it is a promise. */
   const after = (result: unknown, state: HarnessState<S, M>): HarnessState<S, M> | Promise<HarnessState<S, M>> =>
     (isPromiseLike(result) ? Promise.resolve(result).then(() => state) : state);
@@ -130,7 +106,7 @@ export function spawnTask<S extends JsonValue, M>(
       case 'Deliver':
         return after(operator.onMessage?.(message.payload), state);
       case 'TriggerCheckpoint': {
-        if (!isForThisAttempt(message)) return state;
+        if (!port.isForThisAttempt(message)) return state;
         let taken: TaskStateSnapshot | Promise<TaskStateSnapshot>;
         try {
           taken = snapshot(operator, message);
@@ -154,11 +130,11 @@ export function spawnTask<S extends JsonValue, M>(
         return state;
       }
       case 'NotifyCheckpointComplete':
-        return isForThisAttempt(message) ? after(operator.notifyCheckpointComplete?.(message.checkpointId), state) : state;
+        return port.isForThisAttempt(message) ? after(operator.notifyCheckpointComplete?.(message.checkpointId), state) : state;
       case 'NotifyCheckpointAborted':
-        return isForThisAttempt(message) ? after(operator.notifyCheckpointAborted?.(message.checkpointId), state) : state;
+        return port.isForThisAttempt(message) ? after(operator.notifyCheckpointAborted?.(message.checkpointId), state) : state;
       case 'RestoreState':
-        return isForThisAttempt(message) ? restore(operator, message).then(() => state) : state;
+        return port.isForThisAttempt(message) ? restore(operator, message, port).then(() => state) : state;
       default:
         return state;
     }
@@ -167,10 +143,10 @@ export function spawnTask<S extends JsonValue, M>(
   const ref = spawn(parent, handler, actorNameOf(context), {
     initialStateFunc: (ctx) => ({ operator: factory({ ...context, self: typedRef<TaskMessage<M>>(ctx.self) }) }),
     onCrash: (_message, error, ctx) => {
-      reportFailure(errorMessage(error));
+      port.reportFailure(errorMessage(error));
       return ctx.stop;
     },
-    afterStop: () => reportFailure('the task actor was stopped'),
+    afterStop: () => port.reportFailure('the task actor was stopped'),
   });
   return typedRef<TaskMessage<M>>(ref);
 }

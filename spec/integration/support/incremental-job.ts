@@ -6,7 +6,7 @@ import type { CheckpointCoordinatorRef } from '../../../src/coordinator/checkpoi
 import type { CheckpointOutcome, RestoreOutcome } from '../../../src/protocol/checkpoint-outcome.js';
 import type { CheckpointStats } from '../../../src/protocol/checkpoint-stats.js';
 import type { CoordinatorEvent } from '../../../src/coordinator/coordinator-event.js';
-import { prepareCheckpointing, type CheckpointingSetup } from '../../../src/coordinator/prepare-checkpointing.js';
+import { prepareCheckpointing, type CheckpointingSetup } from '../../../src/recovery/prepare-checkpointing.js';
 import { spawnCheckpointCoordinator } from '../../../src/coordinator/spawn-checkpoint-coordinator.js';
 import { asCheckpointId, asJobId, asTaskId, type JobId } from '../../../src/core/ids.js';
 import type { JsonValue } from '../../../src/core/json.js';

@@ -1,4 +1,5 @@
 import type { CheckpointId, JobId } from '../../../src/core/ids.js';
+import type { CheckpointIDCounter } from '../../../src/checkpoint/checkpoint-id-counter.js';
 import type { CompletedCheckpoint } from '../../../src/checkpoint/completed-checkpoint.js';
 import type { FileStateHandle } from '../../../src/state/state-handles.js';
 import type { CheckpointStorage, StoredFile } from '../../../src/storage/checkpoint-storage.js';
@@ -181,6 +182,11 @@ export class IoTrackingStorage implements CheckpointStorage {
 
   removeEmptyCheckpointDirectory(path: string): Promise<void> {
     return this.delete(() => this.inner.removeEmptyCheckpointDirectory(path));
+  }
+
+  /** The inner storage's durable counter: its file writes are not tracked (they are not state). */
+  openIdCounter(jobId: JobId): Promise<CheckpointIDCounter> {
+    return this.inner.openIdCounter(jobId);
   }
 
   readIdCounter(jobId: JobId): Promise<number | null> {

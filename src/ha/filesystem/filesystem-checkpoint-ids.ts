@@ -1,7 +1,7 @@
 import { readdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { ensureDirectory } from '../../storage/atomic-file-writer.js';
-import { FileSystemCheckpointIDCounter } from '../../checkpoint/filesystem-checkpoint-id-counter.js';
+import { FileSystemCheckpointIDCounter } from '../../storage/filesystem-checkpoint-id-counter.js';
 import type { JobId } from '../../core/ids.js';
 import type { CheckpointIdTable } from '../high-availability-backend.js';
 import { WriteOutcome } from '../high-availability-storage-error.js';

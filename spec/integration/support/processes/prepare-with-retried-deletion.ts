@@ -1,5 +1,5 @@
 // Recovers a job whose subsumed checkpoint's deletion fails once and must be retried on the system clock.
-import { prepareCheckpointing } from '../../../../src/coordinator/prepare-checkpointing.js';
+import { prepareCheckpointing } from '../../../../src/recovery/prepare-checkpointing.js';
 import { FileSystemCheckpointStorage } from '../../../../src/storage/filesystem-checkpoint-storage.js';
 import { aCheckpoint } from '../../../support/checkpoint-fixtures.js';
 

@@ -2,12 +2,9 @@ import type { Clock } from '../actor/clock.js';
 import { systemClock } from '../actor/clock.js';
 import { asJobId } from '../core/ids.js';
 import type { CheckpointIDCounter } from '../checkpoint/checkpoint-id-counter.js';
-import { DefaultCompletedCheckpointStore } from '../checkpoint/default-completed-checkpoint-store.js';
-import { FileSystemCheckpointIDCounter } from '../checkpoint/filesystem-checkpoint-id-counter.js';
-import { StandaloneCheckpointIDCounter } from '../checkpoint/standalone-checkpoint-id-counter.js';
-import { FileSystemCheckpointStorage } from '../storage/filesystem-checkpoint-storage.js';
+import { DefaultCompletedCheckpointStore } from './default-completed-checkpoint-store.js';
 import { warnAboutDiscardFailure, type CompletedCheckpointDiscardFailure } from '../checkpoint/standalone-completed-checkpoint-store.js';
-import { AsyncStateDiscarder, type AsyncStateDiscarderOptions, type DiscardFailure } from '../state/state-discarder.js';
+import { AsyncStateDiscarder, type AsyncStateDiscarderOptions, type DiscardFailure } from '../storage/state-discarder.js';
 import type { CheckpointStorage } from '../storage/checkpoint-storage.js';
 import { AuditSubject, removeOrphans, verifyCheckpoints } from '../storage/checkpoint-audit.js';
 import { DefaultCheckpointStateCleaner } from './default-checkpoint-state-cleaner.js';
@@ -83,9 +80,7 @@ export async function prepareCheckpointing(options: CheckpointingSetupOptions): 
     onRecovered: (checkpoints) => stateCleaner.registerRecovered(checkpoints),
   });
   const jobId = asJobId(options.jobId);
-  const idCounter = options.storage instanceof FileSystemCheckpointStorage
-    ? await FileSystemCheckpointIDCounter.open(options.storage.baseDirectory, jobId)
-    : new StandaloneCheckpointIDCounter();
+  const idCounter = await options.storage.openIdCounter(jobId);
   let orphansRemoved: readonly string[] = [];
   if (options.removeOrphans ?? true) {
     await discarder.whenIdle();

@@ -11,7 +11,7 @@ import {
   KeyGroupRanges,
   keyGroupInRange,
   MAX_NUMBER_OF_KEY_GROUPS,
-} from './key-groups.js';
+} from '../state/key-groups.js';
 import { decodeKeyGroupsStream, decodeMeta, decodeSegment, encodeKeyGroupsStream, encodeMeta, encodeSegment, type KeyedEntry } from './keyed-state-format.js';
 import type {
   ByteStreamStateHandle,
@@ -24,7 +24,7 @@ import type {
   SnapshotResult,
   StateFileReference,
   StreamStateHandle,
-} from './state-handles.js';
+} from '../state/state-handles.js';
 import type { TaskLocalCopySource } from './task-local-copies.js';
 import type { TaskLocalSnapshotStorage } from './task-local-snapshot-storage.js';
 import { warnAboutTaskLocalWriteFailure, type TaskLocalWriteFailure } from './task-local-write-failure.js';

@@ -3,8 +3,8 @@ import type { CheckpointId, JobId } from '../core/ids.js';
 import type { CompletedCheckpoint } from '../checkpoint/completed-checkpoint.js';
 import { CheckpointType } from '../checkpoint/checkpoint-properties.js';
 import { SharedStateRegistry } from '../state/shared-state-registry.js';
-import type { AsyncStateDiscarder } from '../state/state-discarder.js';
-import type { CheckpointStateCleaner, DiscardCauseOfStore } from './checkpoint-state-cleaner.js';
+import type { AsyncStateDiscarder } from '../storage/state-discarder.js';
+import type { CheckpointStateCleaner, DiscardCauseOfStore } from '../coordinator/checkpoint-state-cleaner.js';
 
 /**
  * The state cleaner for checkpoints kept in {@link CheckpointStorage}: completed checkpoints register their shared

@@ -1,7 +1,7 @@
 import type { JsonValue } from '../core/json.js';
 import { CorruptStateError } from '../storage/corrupt-state-error.js';
-import { KeyGroupRanges } from './key-groups.js';
-import type { KeyGroupRange } from './state-handles.js';
+import { KeyGroupRanges } from '../state/key-groups.js';
+import type { KeyGroupRange } from '../state/state-handles.js';
 
 /*
  * Byte formats of the heap keyed state backend. Every stream starts with a 4-byte ASCII magic naming its kind

@@ -1,5 +1,5 @@
 import type { CheckpointId } from '../core/ids.js';
-import type { FileStateHandle } from './state-handles.js';
+import type { FileStateHandle } from '../state/state-handles.js';
 
 /**
  * Where a keyed state backend writes the task-local copy of its snapshots: one directory per checkpoint on the task's

@@ -2,12 +2,12 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { asCheckpointId, type CheckpointId, type JobId } from '../core/ids.js';
 import type { JobStatus } from '../core/job-status.js';
-import { writeFileAtomically } from '../storage/atomic-file-writer.js';
-import { decodeIdCounter, encodeIdCounter } from '../storage/checkpoint-id-counter-file.js';
-import { storageLayout } from '../storage/storage-layout.js';
-import { assertValidNextCount, CheckpointIDCounterShutdownError, type CheckpointIDCounter } from './checkpoint-id-counter.js';
+import { writeFileAtomically } from './atomic-file-writer.js';
+import { decodeIdCounter, encodeIdCounter } from './checkpoint-id-counter-file.js';
+import { storageLayout } from './storage-layout.js';
+import { assertValidNextCount, CheckpointIDCounterShutdownError, type CheckpointIDCounter } from '../checkpoint/checkpoint-id-counter.js';
 
-export { CHECKPOINT_ID_COUNTER_FORMAT_VERSION } from '../storage/checkpoint-id-counter-file.js';
+export { CHECKPOINT_ID_COUNTER_FORMAT_VERSION } from './checkpoint-id-counter-file.js';
 
 /**
  * A checkpoint id counter kept in `<base>/<jobId>/checkpoint-id-counter`, so that ids are never reused and never go

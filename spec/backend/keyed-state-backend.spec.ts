@@ -11,9 +11,9 @@ import {
   SnapshotStrategy,
   UnresolvedPlaceholderError,
   type HeapKeyedStateBackendOptions,
-} from '../../src/state/heap-keyed-state-backend.js';
+} from '../../src/backend/heap-keyed-state-backend.js';
 import { assignKeyGroup, KeyGroupOutOfRangeError, KeyGroupRangeMismatchError, KeyGroupRanges } from '../../src/state/key-groups.js';
-import { encodeKeyGroupsStream, encodeSegment } from '../../src/state/keyed-state-format.js';
+import { encodeKeyGroupsStream, encodeSegment } from '../../src/backend/keyed-state-format.js';
 import type {
   FileStateHandle,
   IncrementalKeyedStateHandle,
@@ -23,8 +23,8 @@ import type {
   StateFileReference,
   StreamStateHandle,
 } from '../../src/state/state-handles.js';
-import { matchTaskLocalCopies, type TaskLocalCopyRejection } from '../../src/state/task-local-copies.js';
-import type { TaskLocalWriteFailure } from '../../src/state/task-local-write-failure.js';
+import { matchTaskLocalCopies, type TaskLocalCopyRejection } from '../../src/backend/task-local-copies.js';
+import type { TaskLocalWriteFailure } from '../../src/backend/task-local-write-failure.js';
 import { CorruptStateError } from '../../src/storage/corrupt-state-error.js';
 import { InMemoryCheckpointStorage } from '../../src/storage/in-memory-checkpoint-storage.js';
 import { FailingWriteTaskLocalStorage } from '../support/failing-write-task-local-storage.js';

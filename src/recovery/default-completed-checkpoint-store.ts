@@ -2,9 +2,9 @@ import { freeze } from 'immer';
 import type { JobId } from '../core/ids.js';
 import type { CheckpointStorage } from '../storage/checkpoint-storage.js';
 import { checkStoredCheckpoint } from '../storage/completed-checkpoint-shape.js';
-import type { CompletedCheckpoint } from './completed-checkpoint.js';
-import type { CompletedCheckpointDiscarder } from './completed-checkpoint-store.js';
-import { StandaloneCompletedCheckpointStore, type CompletedCheckpointStoreOptions } from './standalone-completed-checkpoint-store.js';
+import type { CompletedCheckpoint } from '../checkpoint/completed-checkpoint.js';
+import type { CompletedCheckpointDiscarder } from '../checkpoint/completed-checkpoint-store.js';
+import { StandaloneCompletedCheckpointStore, type CompletedCheckpointStoreOptions } from '../checkpoint/standalone-completed-checkpoint-store.js';
 
 /** What {@link DefaultCompletedCheckpointStore.recover} needs. */
 export interface CompletedCheckpointStoreRecoveryOptions extends CompletedCheckpointStoreOptions {

@@ -1,16 +1,17 @@
+import { InvalidOptionError } from '../core/invalid-option-error.js';
 import type { Clock } from '../actor/clock.js';
 import type { CheckpointId, JobId } from '../core/ids.js';
-import type { CheckpointStorage } from '../storage/checkpoint-storage.js';
-import { storageLayout } from '../storage/storage-layout.js';
-import type { StreamStateHandle } from './state-handles.js';
+import type { CheckpointStorage } from './checkpoint-storage.js';
+import { storageLayout } from './storage-layout.js';
+import type { StreamStateHandle } from '../state/state-handles.js';
 
 /** The deletions a discarder performs; a CheckpointStorage provides both. */
 export type StateDeleter = Pick<CheckpointStorage, 'deleteFile' | 'discardCheckpointDirectory'>;
 
 /** What a discard removes. */
 export const DiscardTarget = {
-  File: 'file',
-  CheckpointDirectory: 'checkpoint-directory',
+  FILE: 'file',
+  CHECKPOINT_DIRECTORY: 'checkpoint-directory',
 } as const;
 export type DiscardTarget = (typeof DiscardTarget)[keyof typeof DiscardTarget];
 
@@ -67,7 +68,7 @@ export class AsyncStateDiscarder {
   private readonly finalFailures: DiscardFailure[] = [];
   private idleWaiters: Array<() => void> = [];
 
-  /** Throws a RangeError naming the option when `maxAttempts` or `maxConcurrent` is not a positive integer or `retryDelayMs` is negative. */
+  /** Throws InvalidOptionError naming the option when `maxAttempts` or `maxConcurrent` is not a positive integer or `retryDelayMs` is negative. */
   constructor(
     private readonly deleter: StateDeleter,
     private readonly clock: Clock,
@@ -78,19 +79,19 @@ export class AsyncStateDiscarder {
     this.maxConcurrent = options.maxConcurrent ?? 4;
     this.onFailure = options.onFailure ?? (() => undefined);
     if (!Number.isInteger(this.maxAttempts) || this.maxAttempts < 1) {
-      throw new RangeError(`AsyncStateDiscarder maxAttempts must be an integer of at least 1, got ${this.maxAttempts}`);
+      throw new InvalidOptionError('AsyncStateDiscarderOptions.maxAttempts', `must be an integer of at least 1, got ${this.maxAttempts}`);
     }
     if (!Number.isFinite(this.retryDelayMs) || this.retryDelayMs < 0) {
-      throw new RangeError(`AsyncStateDiscarder retryDelayMs must be a finite number of at least 0, got ${this.retryDelayMs}`);
+      throw new InvalidOptionError('AsyncStateDiscarderOptions.retryDelayMs', `must be a finite number of at least 0, got ${this.retryDelayMs}`);
     }
     if (!Number.isInteger(this.maxConcurrent) || this.maxConcurrent < 1) {
-      throw new RangeError(`AsyncStateDiscarder maxConcurrent must be an integer of at least 1, got ${this.maxConcurrent}`);
+      throw new InvalidOptionError('AsyncStateDiscarderOptions.maxConcurrent', `must be an integer of at least 1, got ${this.maxConcurrent}`);
     }
   }
 
   /** Queues the deletion of a file (a path relative to the storage base). */
   discardFile(path: string): void {
-    this.enqueue(`file:${path}`, DiscardTarget.File, path, () => this.deleter.deleteFile(path), null);
+    this.enqueue(`file:${path}`, DiscardTarget.FILE, path, () => this.deleter.deleteFile(path), null);
   }
 
   /**
@@ -100,7 +101,7 @@ export class AsyncStateDiscarder {
    * counts as pending from now on. A file already queued is not queued twice, and then `then` does not run.
    */
   discardFileThen(path: string, then: () => void): void {
-    this.enqueue(`file:${path}`, DiscardTarget.File, path, () => this.deleter.deleteFile(path), then);
+    this.enqueue(`file:${path}`, DiscardTarget.FILE, path, () => this.deleter.deleteFile(path), then);
   }
 
   /** Queues the deletion of the handle's file; inline bytes live in the metadata and need nothing. */
@@ -111,7 +112,7 @@ export class AsyncStateDiscarder {
   /** Queues the removal of `<jobId>/chk-<id>/` with everything in it. */
   discardCheckpointDirectory(jobId: JobId, checkpointId: CheckpointId): void {
     const path = storageLayout.checkpointDirectory(jobId, checkpointId);
-    this.enqueue(`directory:${path}`, DiscardTarget.CheckpointDirectory, path, () => this.deleter.discardCheckpointDirectory(jobId, checkpointId), null);
+    this.enqueue(`directory:${path}`, DiscardTarget.CHECKPOINT_DIRECTORY, path, () => this.deleter.discardCheckpointDirectory(jobId, checkpointId), null);
   }
 
   /** Deletions queued, running or waiting for a retry. The coordinator refuses triggers while this is too high. */

@@ -1,7 +1,8 @@
+import { InvalidOptionError } from '../../src/core/invalid-option-error.js';
 import { expect } from 'chai';
 import { ManualClock } from '../../src/actor/manual-clock.js';
 import { asCheckpointId, asJobId } from '../../src/core/ids.js';
-import { AsyncStateDiscarder, DiscardTarget, type DiscardFailure } from '../../src/state/state-discarder.js';
+import { AsyncStateDiscarder, DiscardTarget, type DiscardFailure } from '../../src/storage/state-discarder.js';
 import { FlakyDeleter } from '../support/flaky-deleter.js';
 import { StallingDeleter } from '../support/stalling-deleter.js';
 
@@ -89,7 +90,7 @@ describe('AsyncStateDiscarder', () => {
     expect(deleter.attempts).to.deep.equal(['job-1/shared/d', 'job-1/shared/d', 'job-1/shared/d']);
     expect(reported).to.have.length(1);
     const [failure] = discarder.failures();
-    expect(failure).to.deep.include({ target: DiscardTarget.File, path: 'job-1/shared/d', attempts: 3, failedAt: 30 });
+    expect(failure).to.deep.include({ target: DiscardTarget.FILE, path: 'job-1/shared/d', attempts: 3, failedAt: 30 });
     expect(failure?.lastError.message).to.equal('injected failure deleting job-1/shared/d (attempt 3)');
     expect(reported[0]).to.equal(failure);
     expect(discarder.pendingCount()).to.equal(0);
@@ -101,7 +102,7 @@ describe('AsyncStateDiscarder', () => {
     discarder.discardCheckpointDirectory(asJobId('job-2'), asCheckpointId(4));
     await discarder.whenIdle();
 
-    expect(discarder.failures().map(({ target, path }) => ({ target, path }))).to.deep.equal([{ target: DiscardTarget.CheckpointDirectory, path: 'job-2/chk-4' }]);
+    expect(discarder.failures().map(({ target, path }) => ({ target, path }))).to.deep.equal([{ target: DiscardTarget.CHECKPOINT_DIRECTORY, path: 'job-2/chk-4' }]);
   });
 
   it('keeps the failure and carries on when the failure listener throws', async () => {
@@ -170,8 +171,8 @@ describe('AsyncStateDiscarder', () => {
 
   it('refuses options that cannot work, naming the option', () => {
     const deleter = new FlakyDeleter(0);
-    expect(() => new AsyncStateDiscarder(deleter, clock, { maxAttempts: 0 })).to.throw(RangeError, 'AsyncStateDiscarder maxAttempts must be an integer of at least 1, got 0');
-    expect(() => new AsyncStateDiscarder(deleter, clock, { retryDelayMs: -1 })).to.throw(RangeError, 'AsyncStateDiscarder retryDelayMs must be a finite number of at least 0, got -1');
-    expect(() => new AsyncStateDiscarder(deleter, clock, { maxConcurrent: 1.5 })).to.throw(RangeError, 'AsyncStateDiscarder maxConcurrent must be an integer of at least 1, got 1.5');
+    expect(() => new AsyncStateDiscarder(deleter, clock, { maxAttempts: 0 })).to.throw(InvalidOptionError, 'AsyncStateDiscarderOptions.maxAttempts must be an integer of at least 1, got 0');
+    expect(() => new AsyncStateDiscarder(deleter, clock, { retryDelayMs: -1 })).to.throw(InvalidOptionError, 'AsyncStateDiscarderOptions.retryDelayMs must be a finite number of at least 0, got -1');
+    expect(() => new AsyncStateDiscarder(deleter, clock, { maxConcurrent: 1.5 })).to.throw(InvalidOptionError, 'AsyncStateDiscarderOptions.maxConcurrent must be an integer of at least 1, got 1.5');
   });
 });

@@ -1,7 +1,7 @@
 import { errorMessage } from '../core/error-message.js';
 import type { CheckpointId } from '../core/ids.js';
-import { KeyGroupRanges } from './key-groups.js';
-import type { FileStateHandle, KeyedStateHandle, PlaceholderStreamStateHandle, StreamStateHandle } from './state-handles.js';
+import { KeyGroupRanges } from '../state/key-groups.js';
+import type { FileStateHandle, KeyedStateHandle, PlaceholderStreamStateHandle, StreamStateHandle } from '../state/state-handles.js';
 import type { TaskLocalSnapshotStorage } from './task-local-snapshot-storage.js';
 
 /** What a restore got when it asked for the task-local copy of one durable file. */
