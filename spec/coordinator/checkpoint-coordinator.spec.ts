@@ -483,16 +483,27 @@ describe('CheckpointCoordinator', () => {
     });
 
     it('sends each task its own state from the checkpoint', async () => {
-      const restored: unknown[] = [];
-      await h.spawn({ startScheduler: false });
+      await h.spawn({ startScheduler: false, taskIds: ['source', 'map', 'sink'] });
       await h.triggerNow();
       h.events.length = 0;
       failTask('source');
       await h.settle();
-      const restoredEvent = h.events.find((event) => event.type === 'state-restored');
-      expect(restoredEvent).to.deep.equal({ type: 'state-restored', checkpointId: 1, tasks: 2 });
-      restored.push(...h.events.filter((event) => event.type === 'task-restarted').map((event) => event.type === 'task-restarted' && event.taskId));
-      expect(restored).to.deep.equal(['source']);
+      expect(h.events.find((event) => event.type === 'state-restored')).to.deep.equal({ type: 'state-restored', checkpointId: 1, tasks: 3 });
+      expect(h.events.filter((event) => event.type === 'task-restarted').map((event) => event.type === 'task-restarted' && event.taskId)).to.deep.equal(['source']);
+      for (const taskId of ['source', 'map', 'sink']) expect(h.tasks.restoredStates.get(taskId), taskId).to.deep.equal([inline(`${taskId}@1`)]);
+    });
+
+    it('restores a task the checkpoint holds no state for to empty, and the others to their own state', async () => {
+      const first = new CoordinatorHarness();
+      await first.spawn({ startScheduler: false, taskIds: ['source'] });
+      const outcome = await first.triggerNow();
+      first.dispose();
+      if (outcome.status !== 'completed') throw new Error(outcome.message);
+      const store = new StandaloneCompletedCheckpointStore({ maxRetained: 1 });
+      await store.addCheckpointAndSubsumeOldestOne(outcome.checkpoint);
+      await h.spawn({ startScheduler: false, store, taskIds: ['source', 'added-later'] });
+      expect(h.tasks.restoredStates.get('source')).to.deep.equal([inline('source@1')]);
+      expect(h.tasks.restoredStates.get('added-later')).to.deep.equal([null]);
     });
 
     it('ignores a failure report from an attempt that was already replaced', async () => {

@@ -1,13 +1,13 @@
 import { expect } from 'chai';
 import { CheckpointingMode } from '../../src/dataflow/checkpointing-mode.js';
-import { expectedWordCounts, generateLines, type WordCount } from '../../examples/word-count/word-count-job.js';
+import { expectedWordCounts, generateLines, type WordCount } from './support/word-count-job.js';
 import { runWordCount, type WordCountRunResult } from './support/word-count-run.js';
 
 const LINES = generateLines(300, 7);
 const SEEDS = Array.from({ length: 20 }, (_, index) => 1_000 + index * 17);
 const MIN_FAILURES = 5;
 
-describe('word count under failures (2 sources → 4 tokenizers → 4 keyed counters → 1 transactional sink)', () => {
+describe('word count under failures (2 sources → 4 splitters → 4 keyed counters → 1 transactional sink)', () => {
   let failureFree: WordCountRunResult;
 
   before(async () => {

@@ -1,6 +1,6 @@
 import { spawn, type Ref } from 'nact';
 import { ask, tell, typedRef, type TypedRef } from '../../src/actor/typed-ref.js';
-import type { CoordinatorToTaskMessage } from '../../src/protocol/task-protocol.js';
+import type { CoordinatorToTaskMessage, TaskToCoordinatorMessage } from '../../src/protocol/task-protocol.js';
 import type { TaskStateSnapshot } from '../../src/state/state-handles.js';
 import type { TaskDeploymentContext, TaskSpec } from '../../src/protocol/task-deployment.js';
 
@@ -19,10 +19,13 @@ export type ProtocolLog = string[];
 
 /**
  * A fake task that records every protocol message it gets (and every ack or decline it sends) in a
- * shared log, answers triggers as told, and can be pinged as a mailbox barrier.
+ * shared log, answers triggers as told, and can be pinged as a mailbox barrier. It answers through the deployment's
+ * batched `report`, as production tasks do, and keeps the state each RestoreState brought it.
  */
 export class RecordingTasks {
   readonly log: ProtocolLog = [];
+  /** Per task, the state of every RestoreState it received, in order (null: restored empty). */
+  readonly restoredStates = new Map<string, (TaskStateSnapshot | null)[]>();
   readonly deployments: TaskDeploymentContext[] = [];
   readonly refs = new Map<string, TypedRef<FakeTaskMessage>>();
   private readonly behaviour = new Map<string, TriggerBehaviour>();
@@ -80,16 +83,18 @@ export class RecordingTasks {
       }
       const id = 'checkpointId' in message ? message.checkpointId : null;
       this.log.push(`${taskId}:${message.type.replace('Checkpoint', '').replace('NotifyComplete', 'Complete').replace('NotifyAborted', 'Aborted').replace('RestoreState', 'Restore')}(${id})`);
+      if (message.type === 'RestoreState') this.restoredStates.set(taskId, [...(this.restoredStates.get(taskId) ?? []), message.state]);
+      const report = context.report ?? ((reply: TaskToCoordinatorMessage) => tell(context.coordinator, reply));
       if (message.type === 'TriggerCheckpoint') {
         const envelope = { jobId: message.jobId, taskId: message.taskId, attemptId: message.attemptId, checkpointId: message.checkpointId };
         const behaviour = this.behaviour.get(taskId) ?? 'acknowledge';
         if (behaviour === 'acknowledge') {
           const snapshot = this.stateOf.get(taskId)?.(message.checkpointId) ?? { operatorState: { kind: 'inline', value: `${taskId}@${message.checkpointId}` }, keyedState: [] };
           this.log.push(`${taskId}:Ack(${message.checkpointId})`);
-          tell(context.coordinator, { type: 'AcknowledgeCheckpoint', ...envelope, state: snapshot });
+          report({ type: 'AcknowledgeCheckpoint', ...envelope, state: snapshot });
         } else if (behaviour === 'decline') {
           this.log.push(`${taskId}:Decline(${message.checkpointId})`);
-          tell(context.coordinator, { type: 'DeclineCheckpoint', ...envelope, reason: 'not ready' });
+          report({ type: 'DeclineCheckpoint', ...envelope, reason: 'not ready' });
         }
       }
       return state;

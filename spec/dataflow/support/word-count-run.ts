@@ -7,7 +7,7 @@ import { JobStatus } from '../../../src/core/job-status.js';
 import type { CheckpointingMode } from '../../../src/dataflow/checkpointing-mode.js';
 import { CommittedOutput } from '../../../src/dataflow/committed-output.js';
 import { createDataflowJob } from '../../../src/dataflow/dataflow-job.js';
-import { seededRandom, sortWordCounts, wordCountGraph, type WordCount } from '../../../examples/word-count/word-count-job.js';
+import { seededRandom, sortWordCounts, wordCountGraph, type WordCount } from './word-count-job.js';
 
 /** How one word-count run goes. */
 export interface WordCountRunOptions {
