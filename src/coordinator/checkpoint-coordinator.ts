@@ -155,6 +155,12 @@ export class CheckpointCoordinator {
       case 'CheckpointFinalized': return this.onFinalized(message.checkpoint);
       case 'CheckpointFinalizeFailed': return this.onFinalizeFailed(message.checkpoint, message.error, message.storeKeepsState);
       case 'RunRestore': return this.runRestore(message.token);
+      case 'CounterAdvanceFailed':
+        return this.emit({ type: 'storage-failure', message: `advancing the checkpoint id counter past ${message.checkpointId} failed: ${message.error}` });
+      case 'StoresShutDown':
+        if (message.error !== null) this.emit({ type: 'storage-failure', message: `shutting down the checkpoint store or id counter failed: ${message.error}` });
+        if (message.replyTo !== null) tell(message.replyTo, { done: true });
+        return;
       case 'NotifyTasksOfCompletion': return this.notifyTasksOfCompletion();
       // Each task message of a batch is handled as if it had come alone; one bad message does not spoil the rest.
       case 'TaskMessageBatch': for (const each of message.messages) this.receive(each); return;
@@ -550,9 +556,8 @@ export class CheckpointCoordinator {
     const { checkpointId, states } = plan;
     this.tasks.tellRunning((taskId, attemptId, index) => ({ type: 'RestoreState', jobId, taskId, attemptId, checkpointId, state: states[index] ?? null }));
     if (checkpointId !== null) {
-      this.finalizer.advanceCounterPast(checkpointId).catch((error: unknown) => {
-        this.emit({ type: 'storage-failure', message: `advancing the checkpoint id counter past ${checkpointId} failed: ${errorMessage(error)}` });
-      });
+      const { self } = this.environment;
+      this.finalizer.advanceCounterPast(checkpointId).catch((error: unknown) => tell(self, internal({ type: 'CounterAdvanceFailed', checkpointId, error: errorMessage(error) })));
     }
     this.phase = { status: 'running' };
     this.failures.reset();
@@ -567,26 +572,34 @@ export class CheckpointCoordinator {
 
   /** The job cannot go on: it ends FAILED. Its checkpoints follow their retention policy, or are all kept when `keepCheckpoints`. */
   private failForGood(message: string, keepCheckpoints: boolean, requesters: readonly TypedRef<RestoreOutcome>[]): void {
-    this.end(JobStatus.FAILED, keepCheckpoints ? JobStatus.SUSPENDED : JobStatus.FAILED, message);
+    this.end(JobStatus.FAILED, message);
     for (const requester of requesters) tell(requester, { status: 'failed', message });
     this.emit({ type: 'job-failed', message });
-    this.finalizer.shutdown(keepCheckpoints ? JobStatus.SUSPENDED : JobStatus.FAILED).catch((error: unknown) => this.reportShutdownFailure(error));
+    this.shutDownStores(keepCheckpoints ? JobStatus.SUSPENDED : JobStatus.FAILED, null);
   }
 
   private shutdown(jobStatus: JobStatus, replyTo: TypedRef<{ readonly done: true }>): void {
     if (this.phase.status !== 'ended') {
       const status = jobStatus === JobStatus.RUNNING ? JobStatus.SUSPENDED : jobStatus;
-      this.end(status, status, `the coordinator shut down (job ${status})`);
+      this.end(status, `the coordinator shut down (job ${status})`);
     }
-    const status = this.phase.status === 'ended' ? this.phase.jobStatus : jobStatus;
-    // Finalizations in flight end first, so a SUSPENDED job keeps every checkpoint that completed.
-    this.finalizer.shutdown(status)
-      .catch((error: unknown) => this.reportShutdownFailure(error))
-      .then(() => tell(replyTo, { done: true }));
+    this.shutDownStores(this.phase.status === 'ended' ? this.phase.jobStatus : jobStatus, replyTo);
+  }
+
+  /**
+   * Shuts the store and the counter down once the finalizations in flight have ended (so a SUSPENDED job keeps every
+   * checkpoint that completed); the answer comes back as a message, after those finalizations' own.
+   */
+  private shutDownStores(status: JobStatus, replyTo: TypedRef<{ readonly done: true }> | null): void {
+    const { self } = this.environment;
+    this.finalizer.shutdown(status).then(
+      () => tell(self, internal({ type: 'StoresShutDown', error: null, replyTo })),
+      (error: unknown) => tell(self, internal({ type: 'StoresShutDown', error: errorMessage(error), replyTo })),
+    );
   }
 
   /** Moves to the ended phase: no timer left, queued requests refused, pending checkpoints aborted, tasks stopped. */
-  private end(jobStatus: JobStatus, _storeStatus: JobStatus, why: string): void {
+  private end(jobStatus: JobStatus, why: string): void {
     const phase = this.phase;
     this.trigger.cancelAll();
     if (phase.status === 'restoring') {
@@ -600,10 +613,6 @@ export class CheckpointCoordinator {
       this.abort(inFlight, CheckpointFailureReason.COORDINATOR_SHUTDOWN, `checkpoint ${inFlight.pending.checkpointId} aborted: ${why}`);
     }
     this.tasks.stopRunning();
-  }
-
-  private reportShutdownFailure(error: unknown): void {
-    this.emit({ type: 'storage-failure', message: `shutting down the checkpoint store or id counter failed: ${errorMessage(error)}` });
   }
 
   // ---------------------------------------------------------------- reporting
