@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { ask } from '../../src/actor/typed-ref.js';
 import { JobStatus } from '../../src/core/job-status.js';
-import { IncrementalJob } from './support/incremental-job.js';
+import { IncrementalJob, manualJob } from './support/incremental-job.js';
 import { exists, expectClean } from './support/incremental-job-assertions.js';
 
 describe('shutting a coordinator down while a checkpoint is finalizing', () => {
@@ -9,7 +9,7 @@ describe('shutting a coordinator down while a checkpoint is finalizing', () => {
   afterEach(async () => job?.dispose());
 
   it('SUSPENDED waits for the finalization in flight, so the checkpoint is retained and a new coordinator recovers it', async () => {
-    job = await IncrementalJob.create({ taskIds: ['a'], retained: 1, maxConcurrent: 1, maxSegments: 8, tolerableFailures: 5, startScheduler: false });
+    job = await IncrementalJob.create(manualJob({ taskIds: ['a'] }));
     await job.startCoordinator();
     await job.put('a', 'k1', 1);
     job.storage.holdMetadataWrites();

@@ -1,3 +1,4 @@
+import { discardEach, type CompletedCheckpointDiscardFailure } from './discard-each.js';
 import { InvalidOptionError } from '../core/invalid-option-error.js';
 import { isGloballyTerminal, JobStatus } from '../core/job-status.js';
 import { CheckpointIdOrderError } from './checkpoint-id-order-error.js';
@@ -12,12 +13,7 @@ import {
 } from './completed-checkpoint-store.js';
 import { errorMessage } from '../core/error-message.js';
 
-/** A discard that threw or rejected. The store carries on; the state may be left behind for the audit to find. */
-export interface CompletedCheckpointDiscardFailure {
-  readonly checkpoint: CompletedCheckpoint;
-  readonly cause: DiscardCause;
-  readonly error: unknown;
-}
+export type { CompletedCheckpointDiscardFailure } from './discard-each.js';
 
 /** How a completed checkpoint store is set up. */
 export interface CompletedCheckpointStoreOptions {
@@ -119,18 +115,8 @@ export class StandaloneCompletedCheckpointStore implements CompletedCheckpointSt
   }
 
   /** Discards one checkpoint after another; a discard that throws or rejects is reported and does not stop the rest. */
-  protected async discardEach(checkpoints: readonly CompletedCheckpoint[], cause: DiscardCause): Promise<void> {
-    for (const checkpoint of checkpoints) {
-      try {
-        await this.discarder.discard(checkpoint, cause);
-      } catch (error) {
-        try {
-          this.onDiscardFailure({ checkpoint, cause, error });
-        } catch {
-          // A failing listener must not turn a reported discard failure into a failed add or shutdown.
-        }
-      }
-    }
+  protected discardEach(checkpoints: readonly CompletedCheckpoint[], cause: DiscardCause): Promise<void> {
+    return discardEach(this.discarder, checkpoints, cause, this.onDiscardFailure);
   }
 
   private subsumeBeyondMaxRetained(): CompletedCheckpoint[] {

@@ -1,3 +1,4 @@
+import { discardEach } from '../checkpoint/discard-each.js';
 import { randomUUID } from 'node:crypto';
 import { CheckpointStoreShutDownError } from '../checkpoint/checkpoint-store-shut-down-error.js';
 import type { CompletedCheckpoint } from '../checkpoint/completed-checkpoint.js';
@@ -228,19 +229,8 @@ export class FencedCompletedCheckpointStore implements CompletedCheckpointStore 
     return released;
   }
 
-  /** Discards one checkpoint after another; a failure is reported and does not stop the rest. */
-  private async discardEach(checkpoints: readonly CompletedCheckpoint[], cause: DiscardCause): Promise<void> {
-    for (const checkpoint of checkpoints) {
-      try {
-        await this.discarder.discard(checkpoint, cause);
-      } catch (error) {
-        try {
-          this.onDiscardFailure({ checkpoint, cause, error });
-        } catch {
-          // A failing listener must not turn a reported discard failure into a failed add or shutdown.
-        }
-      }
-    }
+  private discardEach(checkpoints: readonly CompletedCheckpoint[], cause: DiscardCause): Promise<void> {
+    return discardEach(this.discarder, checkpoints, cause, this.onDiscardFailure);
   }
 
   private serially<T>(work: () => Promise<T>): Promise<T> {

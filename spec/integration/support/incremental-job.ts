@@ -87,6 +87,11 @@ export interface IncrementalJobOptions {
   readonly wrapStore?: (store: CompletedCheckpointStore) => CompletedCheckpointStore;
 }
 
+/** Options of a job that checkpoints only when a spec asks (no scheduler), with room for 10 tolerated failures. */
+export function manualJob(overrides: Partial<IncrementalJobOptions> = {}): IncrementalJobOptions {
+  return { taskIds: ['a', 'b'], retained: 1, maxConcurrent: 1, maxSegments: 8, tolerableFailures: 10, startScheduler: false, ...overrides };
+}
+
 /** How a coordinator incarnation ends: shut down as SUSPENDED, or its actor system is simply stopped (a crash). */
 export type CoordinatorStop = 'suspend' | 'crash';
 
