@@ -23,7 +23,9 @@ import { CheckpointFailureManager } from './checkpoint-failure-manager.js';
 import { CheckpointFinalizer } from './checkpoint-finalizer.js';
 import type { CheckpointStateCleaner } from './checkpoint-state-cleaner.js';
 import { CheckpointStatsTracker } from './checkpoint-stats-tracker.js';
-import type { CoordinatorEvent } from './coordinator-event.js';
+import type { CoordinatorEvent, CoordinatorEventBody } from './coordinator-event.js';
+import { logCoordinatorEvent } from './coordinator-event-log.js';
+import { LogLevel, logSafely, type Logger } from '../core/logger.js';
 import { hasInternalType, internal, isInternal, type CoordinatorMailboxMessage, type CoordinatorMessage } from './coordinator-message.js';
 import { isPathSafeId } from '../core/path-safe-id.js';
 import type { CoordinatorSettings } from './coordinator-options.js';
@@ -46,7 +48,8 @@ export interface CoordinatorEnvironment {
   readonly stateCleaner: CheckpointStateCleaner;
   readonly onEvent: ((event: CoordinatorEvent) => void) | null;
   readonly stopTask: (ref: TypedRef<CoordinatorToTaskMessage>) => void;
-  readonly warn: (message: string) => void;
+  /** Every event is logged here at its level (see coordinatorEventLogLine), and so is a listener that throws. */
+  readonly logger: Logger;
 }
 
 /** At most this many silent tasks are named when a checkpoint expires. */
@@ -110,7 +113,6 @@ export class CheckpointCoordinator {
     } catch (error) {
       this.stats.counts.internalErrors += 1;
       const type = typeof message === 'object' && message !== null ? String((message as { type?: unknown }).type) : typeof message;
-      this.environment.warn(`checkpoint coordinator of job ${this.settings.jobId} failed handling '${type}': ${errorMessage(error)}`);
       this.emit({ type: 'internal-error', message: `handling '${type}' failed: ${errorMessage(error)}` });
     }
   }
@@ -619,7 +621,6 @@ export class CheckpointCoordinator {
 
   private reportMalformed(problem: string, message: unknown): void {
     this.stats.counts.malformedMessages += 1;
-    this.environment.warn(`checkpoint coordinator of job ${this.settings.jobId} ignored a malformed message: ${problem}`);
     this.emit({ type: 'malformed-message', problem });
     this.answerMalformedRequest(problem, message);
   }
@@ -640,7 +641,6 @@ export class CheckpointCoordinator {
 
   private reportRefusedDiscards(checkpointId: CheckpointId, refused: readonly DiscardRefusal[]): void {
     this.stats.counts.refusedDiscards += refused.length;
-    this.environment.warn(`checkpoint coordinator of job ${this.settings.jobId} kept ${refused.length} file(s) it was asked to discard for checkpoint ${checkpointId}: ${refused.map((each) => `${each.path} (${each.reason})`).join('; ')}`);
     this.emit({ type: 'state-discard-refused', checkpointId, refused });
   }
 
@@ -654,14 +654,18 @@ export class CheckpointCoordinator {
     });
   }
 
-  private emit(event: CoordinatorEvent): void {
+  /** Stamps the event with the clock's time and the job id, logs it, and tells the listener. */
+  private emit(body: CoordinatorEventBody): void {
+    const event: CoordinatorEvent = { ...body, timestamp: this.settings.clock.now(), jobId: this.settings.jobId };
+    logCoordinatorEvent(this.environment.logger, event);
     const listener = this.environment.onEvent;
     if (listener === null) return;
     try {
       listener(event);
     } catch (error) {
       this.stats.counts.internalErrors += 1;
-      this.environment.warn(`the onEvent listener threw on '${event.type}': ${errorMessage(error)}`);
+      const { jobId } = this.settings;
+      logSafely(this.environment.logger, LogLevel.ERROR, { event: event.type, jobId, timestamp: event.timestamp }, `the onEvent listener of job ${jobId} threw on '${event.type}': ${errorMessage(error)}`);
     }
   }
 }

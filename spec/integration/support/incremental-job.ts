@@ -1,5 +1,5 @@
 import { dispatch, query, spawn, start, stop, type Ref } from 'nact';
-import { ManualClock } from '../../../src/actor/manual-clock.js';
+import { ManualClock } from '../../../src/testing/index.js';
 import { ask, tell, typedRef, type TypedRef } from '../../../src/actor/typed-ref.js';
 import type { CompletedCheckpointStore } from '../../../src/checkpoint/completed-checkpoint-store.js';
 import type { CheckpointCoordinatorRef } from '../../../src/coordinator/checkpoint-coordinator.js';
