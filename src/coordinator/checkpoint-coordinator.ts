@@ -72,7 +72,7 @@ export class CheckpointCoordinator {
   private readonly cleaner: CheckpointCleaner;
   private readonly failures: CheckpointFailureManager;
   private readonly restarts: RestartBackoff;
-  private readonly stats = new CheckpointStatsTracker();
+  private readonly stats: CheckpointStatsTracker;
   private queue: readonly TriggerRequest[] = [];
   /** The request whose checkpoint id is being fetched from the counter; one at a time. */
   private triggering: { readonly token: number; readonly request: TriggerRequest } | null = null;
@@ -87,6 +87,7 @@ export class CheckpointCoordinator {
 
   constructor(private readonly settings: CoordinatorSettings, private readonly environment: CoordinatorEnvironment) {
     const { self } = environment;
+    this.stats = new CheckpointStatsTracker(settings.historySize);
     this.failures = new CheckpointFailureManager(settings.tolerableFailures);
     this.restarts = new RestartBackoff(settings.restartStrategy);
     this.tasks = new TaskDeployments(settings.jobId, self, new TaskMessageBatcher(self).send, environment.stopTask);
@@ -301,7 +302,7 @@ export class CheckpointCoordinator {
     const pending = new PendingCheckpoint(this.settings.jobId, checkpointId, now, properties, this.tasks.table.participants());
     const expiry = this.settings.clock.schedule(this.settings.timeout, () => tell(this.environment.self, internal({ type: 'CheckpointExpired', checkpointId })));
     this.checkpoints.add({ pending, requesters: request.replyTo === null ? [] : [request.replyTo], expiry });
-    this.stats.counts.triggered += 1;
+    this.stats.reportTriggered(pending);
     this.emit({ type: 'checkpoint-triggered', checkpointId, savepoint: properties.type === CheckpointType.SAVEPOINT });
     const { jobId } = this.settings;
     this.tasks.tellRunning((taskId, attemptId) => ({ type: 'TriggerCheckpoint', jobId, taskId, attemptId, checkpointId, timestamp: now, properties }));

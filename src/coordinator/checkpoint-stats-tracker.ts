@@ -5,6 +5,8 @@ import type { CheckpointFailureReason } from '../checkpoint/checkpoint-failure-r
 import type { CompletedCheckpoint } from '../checkpoint/completed-checkpoint.js';
 import type { PendingCheckpoint } from '../checkpoint/pending-checkpoint.js';
 import type { CheckpointStats } from '../protocol/checkpoint-stats.js';
+import type { CheckpointHistory } from '../protocol/checkpoint-history.js';
+import { CheckpointHistoryTracker } from './checkpoint-history-tracker.js';
 
 type Counts = { -readonly [K in keyof Omit<CheckpointStats['counts'], 'inProgress'>]: number };
 
@@ -18,8 +20,8 @@ export interface StatsView {
 }
 
 /**
- * Counts and remembers what the coordinator did, for `GetCheckpointStats`: O(1) per report, and a frozen snapshot
- * built only when asked.
+ * Counts and remembers what the coordinator did, for `GetCheckpointStats`: O(1) per acknowledgement, a history entry
+ * summarized once per finished checkpoint, and a frozen snapshot built only when asked.
  */
 export class CheckpointStatsTracker {
   readonly counts: Counts = {
@@ -31,6 +33,20 @@ export class CheckpointStatsTracker {
   private latestFailed: CheckpointStats['latestFailed'] = null;
   private latestRestore: CheckpointStats['latestRestore'] = null;
   private lastFinished: PendingCheckpoint | null = null;
+  private readonly history: CheckpointHistoryTracker;
+  /** Bumped whenever the history changes, so a persisted copy knows when it is stale. */
+  private historyVersion = 0;
+
+  constructor(historySize: number) {
+    this.history = new CheckpointHistoryTracker(historySize);
+  }
+
+  /** A checkpoint or savepoint was sent to the tasks. */
+  reportTriggered(pending: PendingCheckpoint): void {
+    this.counts.triggered += 1;
+    this.history.triggered(pending);
+    this.historyVersion += 1;
+  }
 
   reportCompleted(checkpoint: CompletedCheckpoint, pending: PendingCheckpoint | null): void {
     this.counts.completed += 1;
@@ -42,6 +58,8 @@ export class CheckpointStatsTracker {
       completionTimestamp: checkpoint.completionTimestamp,
     };
     if (pending !== null) this.lastFinished = pending;
+    this.history.completed(checkpoint, pending);
+    this.historyVersion += 1;
   }
 
   /** A triggered checkpoint failed (null pending: it failed before it was triggered, a refusal). */
@@ -50,6 +68,8 @@ export class CheckpointStatsTracker {
     else {
       this.counts.failed += 1;
       this.lastFinished = pending;
+      this.history.failed(pending, reason, message, timestamp);
+      this.historyVersion += 1;
     }
     this.latestFailed = { checkpointId, reason, message, timestamp };
   }
@@ -57,6 +77,18 @@ export class CheckpointStatsTracker {
   reportRestored(checkpointId: CheckpointId | null, timestamp: number): void {
     this.counts.restored += 1;
     this.latestRestore = { checkpointId, timestamp };
+    this.history.restored({ checkpointId, timestamp });
+    this.historyVersion += 1;
+  }
+
+  /** How many times the history changed; a persisted copy of an older version is stale. */
+  get historyChanges(): number {
+    return this.historyVersion;
+  }
+
+  /** The history as it is now (not frozen: for persisting). */
+  historySnapshot(): CheckpointHistory {
+    return this.history.snapshot();
   }
 
   snapshot(view: StatsView): CheckpointStats {
@@ -74,6 +106,7 @@ export class CheckpointStatsTracker {
           : { checkpointId: finished.checkpointId, perTask: finished.acknowledgementLatencies() as Record<TaskId, number | null> },
         continuousFailures: view.continuousFailures,
         pendingDiscards: view.pendingDiscards,
+        history: this.history.snapshot(),
       },
       true,
     );
