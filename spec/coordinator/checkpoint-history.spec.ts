@@ -3,7 +3,7 @@ import { tell } from '../../src/actor/typed-ref.js';
 import { CheckpointFailureReason } from '../../src/checkpoint/checkpoint-failure-reason.js';
 import { asCheckpointId, asTaskId, type TaskId } from '../../src/core/ids.js';
 import { summarizeAcknowledgementLatencies } from '../../src/coordinator/acknowledgement-latency.js';
-import type { CheckpointHistoryEntry } from '../../src/protocol/checkpoint-history.js';
+import type { CheckpointHistoryEntry } from '../../src/checkpoint/checkpoint-history.js';
 import type { TaskStateSnapshot } from '../../src/state/state-handles.js';
 import { CoordinatorHarness } from '../support/coordinator-harness.js';
 

@@ -1,5 +1,5 @@
 import type { TaskId } from '../core/ids.js';
-import type { AcknowledgementLatencySummary } from '../protocol/checkpoint-history.js';
+import type { AcknowledgementLatencySummary } from '../checkpoint/checkpoint-history.js';
 
 /** The latency summary of one finished checkpoint and its slowest task; both null when no task acknowledged. */
 export interface AcknowledgementLatencies {

@@ -23,6 +23,7 @@ import { CheckpointFailureManager } from './checkpoint-failure-manager.js';
 import { CheckpointFinalizer } from './checkpoint-finalizer.js';
 import type { CheckpointStateCleaner } from './checkpoint-state-cleaner.js';
 import { CheckpointStatsTracker } from './checkpoint-stats-tracker.js';
+import { CheckpointHistoryWriter } from './checkpoint-history-writer.js';
 import type { CoordinatorEvent, CoordinatorEventBody } from './coordinator-event.js';
 import { logCoordinatorEvent } from './coordinator-event-log.js';
 import { LogLevel, logSafely, type Logger } from '../core/logger.js';
@@ -73,6 +74,8 @@ export class CheckpointCoordinator {
   private readonly failures: CheckpointFailureManager;
   private readonly restarts: RestartBackoff;
   private readonly stats: CheckpointStatsTracker;
+  /** Persists the stats history beside the checkpoints; null when `persistHistory` is off. */
+  private readonly historyWriter: CheckpointHistoryWriter | null;
   private queue: readonly TriggerRequest[] = [];
   /** The request whose checkpoint id is being fetched from the counter; one at a time. */
   private triggering: { readonly token: number; readonly request: TriggerRequest } | null = null;
@@ -87,7 +90,11 @@ export class CheckpointCoordinator {
 
   constructor(private readonly settings: CoordinatorSettings, private readonly environment: CoordinatorEnvironment) {
     const { self } = environment;
-    this.stats = new CheckpointStatsTracker(settings.historySize);
+    const { storage } = environment;
+    this.historyWriter = settings.persistHistory && storage !== null
+      ? new CheckpointHistoryWriter(storage, () => this.stats.persistedHistory(settings.jobId, settings.clock.now()), (message) => this.emit({ type: 'storage-failure', message }))
+      : null;
+    this.stats = new CheckpointStatsTracker(settings.historySize, () => this.historyWriter?.request());
     this.failures = new CheckpointFailureManager(settings.tolerableFailures);
     this.restarts = new RestartBackoff(settings.restartStrategy);
     this.tasks = new TaskDeployments(settings.jobId, self, new TaskMessageBatcher(self).send, environment.stopTask);
@@ -585,6 +592,7 @@ export class CheckpointCoordinator {
     // Finalizations in flight end first, so a SUSPENDED job keeps every checkpoint that completed.
     this.finalizer.shutdown(status)
       .catch((error: unknown) => this.reportShutdownFailure(error))
+      .then(() => this.historyWriter?.flush())
       .then(() => tell(replyTo, { done: true }));
   }
 

@@ -5,7 +5,7 @@ import { CheckpointType } from '../checkpoint/checkpoint-properties.js';
 import type { PendingCheckpoint } from '../checkpoint/pending-checkpoint.js';
 import {
   CheckpointHistoryStatus, type CheckpointHistory, type CheckpointHistoryEntry, type CheckpointHistorySummary, type MinAvgMax, type RestoreRecord,
-} from '../protocol/checkpoint-history.js';
+} from '../checkpoint/checkpoint-history.js';
 import { filePathsOf, persistedSizeOf } from '../state/state-size.js';
 import { summarizeAcknowledgementLatencies } from './acknowledgement-latency.js';
 

@@ -1,11 +1,11 @@
 import { freeze } from 'immer';
-import type { CheckpointId, TaskId } from '../core/ids.js';
+import type { CheckpointId, JobId, TaskId } from '../core/ids.js';
 import type { JobStatus } from '../core/job-status.js';
 import type { CheckpointFailureReason } from '../checkpoint/checkpoint-failure-reason.js';
 import type { CompletedCheckpoint } from '../checkpoint/completed-checkpoint.js';
 import type { PendingCheckpoint } from '../checkpoint/pending-checkpoint.js';
 import type { CheckpointStats } from '../protocol/checkpoint-stats.js';
-import type { CheckpointHistory } from '../protocol/checkpoint-history.js';
+import type { PersistedCheckpointHistory } from '../checkpoint/checkpoint-history.js';
 import { CheckpointHistoryTracker } from './checkpoint-history-tracker.js';
 
 type Counts = { -readonly [K in keyof Omit<CheckpointStats['counts'], 'inProgress'>]: number };
@@ -34,10 +34,9 @@ export class CheckpointStatsTracker {
   private latestRestore: CheckpointStats['latestRestore'] = null;
   private lastFinished: PendingCheckpoint | null = null;
   private readonly history: CheckpointHistoryTracker;
-  /** Bumped whenever the history changes, so a persisted copy knows when it is stale. */
-  private historyVersion = 0;
 
-  constructor(historySize: number) {
+  /** `onHistoryChanged` is told after every finished checkpoint and every restore (not per trigger or acknowledgement). */
+  constructor(historySize: number, private readonly onHistoryChanged: () => void = () => undefined) {
     this.history = new CheckpointHistoryTracker(historySize);
   }
 
@@ -45,7 +44,6 @@ export class CheckpointStatsTracker {
   reportTriggered(pending: PendingCheckpoint): void {
     this.counts.triggered += 1;
     this.history.triggered(pending);
-    this.historyVersion += 1;
   }
 
   reportCompleted(checkpoint: CompletedCheckpoint, pending: PendingCheckpoint | null): void {
@@ -59,7 +57,7 @@ export class CheckpointStatsTracker {
     };
     if (pending !== null) this.lastFinished = pending;
     this.history.completed(checkpoint, pending);
-    this.historyVersion += 1;
+    this.onHistoryChanged();
   }
 
   /** A triggered checkpoint failed (null pending: it failed before it was triggered, a refusal). */
@@ -69,7 +67,7 @@ export class CheckpointStatsTracker {
       this.counts.failed += 1;
       this.lastFinished = pending;
       this.history.failed(pending, reason, message, timestamp);
-      this.historyVersion += 1;
+        this.onHistoryChanged();
     }
     this.latestFailed = { checkpointId, reason, message, timestamp };
   }
@@ -78,17 +76,13 @@ export class CheckpointStatsTracker {
     this.counts.restored += 1;
     this.latestRestore = { checkpointId, timestamp };
     this.history.restored({ checkpointId, timestamp });
-    this.historyVersion += 1;
+    this.onHistoryChanged();
   }
 
-  /** How many times the history changed; a persisted copy of an older version is stale. */
-  get historyChanges(): number {
-    return this.historyVersion;
-  }
-
-  /** The history as it is now (not frozen: for persisting). */
-  historySnapshot(): CheckpointHistory {
-    return this.history.snapshot();
+  /** The history as persisted beside the checkpoints: the run's totals and the bounded history, as they are now. */
+  persistedHistory(jobId: JobId, writtenAt: number): PersistedCheckpointHistory {
+    const { triggered, completed, failed, restored } = this.counts;
+    return { jobId, writtenAt, totals: { triggered, completed, failed, restored }, history: this.history.snapshot() };
   }
 
   snapshot(view: StatsView): CheckpointStats {

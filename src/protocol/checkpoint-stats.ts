@@ -1,4 +1,4 @@
-import type { CheckpointHistory } from './checkpoint-history.js';
+import type { CheckpointHistory } from '../checkpoint/checkpoint-history.js';
 import type { CheckpointId, TaskId } from '../core/ids.js';
 import type { JobStatus } from '../core/job-status.js';
 import type { CheckpointFailureReason } from '../checkpoint/checkpoint-failure-reason.js';

@@ -162,6 +162,8 @@ export class IncrementalJob {
       maxPendingDiscards: options.maxPendingDiscards ?? 1_000,
       minPause: options.minPause ?? 0,
       startScheduler: options.startScheduler ?? true,
+      // The audits here run while the job runs: a history write in flight would show its temporary file as an orphan.
+      persistHistory: false,
       clock: this.clock,
       store: options.wrapStore?.(this.setup.store) ?? this.setup.store,
       stateCleaner: this.setup.stateCleaner,

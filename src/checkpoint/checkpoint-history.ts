@@ -1,6 +1,6 @@
-import type { CheckpointId, TaskId } from '../core/ids.js';
-import type { CheckpointFailureReason } from '../checkpoint/checkpoint-failure-reason.js';
-import type { CheckpointType } from '../checkpoint/checkpoint-properties.js';
+import type { CheckpointId, JobId, TaskId } from '../core/ids.js';
+import type { CheckpointFailureReason } from './checkpoint-failure-reason.js';
+import type { CheckpointType } from './checkpoint-properties.js';
 
 /** Where a checkpoint of the history stands. */
 export const CheckpointHistoryStatus = {
@@ -83,4 +83,24 @@ export interface CheckpointHistory {
   /** The latest restores, oldest first, at most `capacity`. */
   readonly restores: readonly RestoreRecord[];
   readonly summary: CheckpointHistorySummary;
+}
+
+/** Totals over the whole run of a coordinator, beside the bounded history. */
+export interface CheckpointHistoryTotals {
+  readonly triggered: number;
+  readonly completed: number;
+  readonly failed: number;
+  readonly restored: number;
+}
+
+/**
+ * The history as persisted beside the checkpoints (`<jobId>/checkpoint-history.json`), for `nact-checkpoint history`
+ * and `report` after the job ended.
+ */
+export interface PersistedCheckpointHistory {
+  readonly jobId: JobId;
+  /** When the coordinator wrote it (its clock). */
+  readonly writtenAt: number;
+  readonly totals: CheckpointHistoryTotals;
+  readonly history: CheckpointHistory;
 }
