@@ -12,6 +12,7 @@ import {
   type DiscardCause,
 } from './completed-checkpoint-store.js';
 import { errorMessage } from '../core/error-message.js';
+import { defaultLogger, LogLevel, logSafely, validateLogger, type Logger } from '../core/logger.js';
 
 export type { CompletedCheckpointDiscardFailure } from './discard-each.js';
 
@@ -21,8 +22,10 @@ export interface CompletedCheckpointStoreOptions {
   readonly maxRetained: number;
   /** Releases checkpoints the store lets go of. Default: {@link keepEverything}. */
   readonly discarder?: CompletedCheckpointDiscarder;
-  /** Told about every discard that threw or rejected. Default: a process warning. */
+  /** Told about every discard that threw or rejected. Default: a warning to `logger`. */
   readonly onDiscardFailure?: (failure: CompletedCheckpointDiscardFailure) => void;
+  /** Where the default `onDiscardFailure` reports. Default: quiet unless `NODE_DEBUG=nact-checkpoint`. */
+  readonly logger?: Logger;
 }
 
 /**
@@ -48,7 +51,8 @@ export class StandaloneCompletedCheckpointStore implements CompletedCheckpointSt
     }
     this.maxRetained = options.maxRetained;
     this.discarder = options.discarder ?? keepEverything;
-    this.onDiscardFailure = options.onDiscardFailure ?? warnAboutDiscardFailure;
+    const logger = validateLogger(options.logger, 'CompletedCheckpointStoreOptions.logger');
+    this.onDiscardFailure = options.onDiscardFailure ?? ((failure) => warnAboutDiscardFailure(failure, logger));
   }
 
   /**
@@ -150,10 +154,9 @@ function isKeptAfter(retention: CheckpointRetention, status: JobStatus): boolean
   }
 }
 
-/** The default report of a failed discard: a process warning with code NACT_CHECKPOINT_DISCARD_FAILED. */
-export function warnAboutDiscardFailure({ checkpoint, cause, error }: CompletedCheckpointDiscardFailure): void {
+/** The default report of a failed discard: a warning to `logger` (code NACT_CHECKPOINT_DISCARD_FAILED). */
+export function warnAboutDiscardFailure({ checkpoint, cause, error }: CompletedCheckpointDiscardFailure, logger: Logger = defaultLogger): void {
   const reason = errorMessage(error);
-  process.emitWarning(`discarding checkpoint ${checkpoint.checkpointId} of job ${checkpoint.jobId} (${cause}) failed: ${reason}`, {
-    code: 'NACT_CHECKPOINT_DISCARD_FAILED',
-  });
+  logSafely(logger, LogLevel.WARN, { code: 'NACT_CHECKPOINT_DISCARD_FAILED', jobId: checkpoint.jobId, checkpointId: checkpoint.checkpointId, cause },
+    `discarding checkpoint ${checkpoint.checkpointId} of job ${checkpoint.jobId} (${cause}) failed: ${reason}; its files stay until 'nact-checkpoint gc' removes them`);
 }

@@ -1,5 +1,6 @@
 import { discardEach } from '../checkpoint/discard-each.js';
 import { randomUUID } from 'node:crypto';
+import { validateLogger } from '../core/logger.js';
 import { CheckpointStoreShutDownError } from '../checkpoint/checkpoint-store-shut-down-error.js';
 import type { CompletedCheckpoint } from '../checkpoint/completed-checkpoint.js';
 import { CheckpointAddOutcomeUnknownError, keepEverything, type CompletedCheckpointDiscarder, type CompletedCheckpointStore, type DiscardCause } from '../checkpoint/completed-checkpoint-store.js';
@@ -65,7 +66,8 @@ export class FencedCompletedCheckpointStore implements CompletedCheckpointStore 
     this.maxRetained = options.maxRetained;
     this.session = options.session;
     this.discarder = options.discarder ?? keepEverything;
-    this.onDiscardFailure = options.onDiscardFailure ?? warnAboutDiscardFailure;
+    const logger = validateLogger(options.logger, 'FencedCompletedCheckpointStoreOptions.logger');
+    this.onDiscardFailure = options.onDiscardFailure ?? ((failure) => warnAboutDiscardFailure(failure, logger));
   }
 
   /**
