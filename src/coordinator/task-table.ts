@@ -1,3 +1,4 @@
+import { priorityLaneOf, type PriorityLane } from '../actor/priority-lane.js';
 import type { TypedRef } from '../actor/typed-ref.js';
 import type { AttemptId, TaskId } from '../core/ids.js';
 import type { CheckpointParticipants } from '../checkpoint/pending-checkpoint.js';
@@ -16,6 +17,8 @@ export class TaskTable {
   readonly specs: TaskSpec[] = [];
   readonly attemptIds: AttemptId[] = [];
   readonly refs: (TypedRef<CoordinatorToTaskMessage> | null)[] = [];
+  /** The priority lane each attempt offered (protocol messages go there instead of its mailbox), or null. */
+  readonly lanes: (PriorityLane<CoordinatorToTaskMessage> | null)[] = [];
   private readonly running: boolean[] = [];
   private runningCount = 0;
 
@@ -38,6 +41,7 @@ export class TaskTable {
     this.specs.push(spec);
     this.attemptIds.push('' as AttemptId);
     this.refs.push(null);
+    this.lanes.push(null);
     this.running.push(false);
     return index;
   }
@@ -51,6 +55,7 @@ export class TaskTable {
     this.running[index] = true;
     this.attemptIds[index] = attemptId;
     this.refs[index] = ref;
+    this.lanes[index] = priorityLaneOf(ref) ?? null;
   }
 
   markFailed(index: number): void {

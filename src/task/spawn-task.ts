@@ -1,5 +1,6 @@
 import { isPathSafeId } from '../core/path-safe-id.js';
 import { spawn, type Ref } from 'nact';
+import { offerPriorityLane } from '../actor/priority-lane.js';
 import { tell, typedRef, type TypedRef } from '../actor/typed-ref.js';
 
 import type { JsonValue } from '../core/json.js';
@@ -9,6 +10,7 @@ import type { CheckpointedOperator, OperatorFactory } from './checkpointed-opera
 import type { TaskDeploymentContext, TaskSpec } from '../protocol/task-deployment.js';
 import { TaskProtocolPort } from '../protocol/task-protocol-port.js';
 import type { TaskMessage } from './task-message.js';
+import { ProtocolInbox } from './protocol-inbox.js';
 import { errorMessage } from '../core/error-message.js';
 import { findJsonProblem } from '../core/json-problem.js';
 
@@ -78,11 +80,22 @@ function actorNameOf(context: TaskDeploymentContext): string | undefined {
 }
 
 /**
+ * What the harness sends its own mailbox when a protocol message waits in its lane and nothing else would make it look:
+ * recognised by identity, so no message from outside can pass for it.
+ */
+const WAKE_UP: object = Object.freeze({ type: 'ProtocolInboxWakeUp' });
+
+/**
  * Spawns one attempt of a task: a nact actor that runs the user's operator and speaks the checkpoint
  * protocol (snapshot and acknowledge on TriggerCheckpoint, declining when the snapshot throws; restore on
  * RestoreState; commit and abort notifications). Messages for another job or attempt are ignored. When the
  * actor crashes or is stopped, it reports TaskFailed to the coordinator, which restarts it as a new attempt.
  * Spawn it anywhere but under the coordinator.
+ *
+ * The attempt offers a priority lane for protocol messages (see {@link offerPriorityLane}): the coordinator's
+ * messages then overtake the task's own queued messages, and a snapshot reflects a prefix of those (every message
+ * handled before it, none after), which is a consistent point of this task. Protocol messages keep their order among
+ * themselves, and the task's own messages keep theirs. Protocol messages sent to the mailbox are handled as before.
  */
 export function spawnTask<S extends JsonValue, M>(
   parent: Ref<unknown>,
@@ -96,15 +109,14 @@ export function spawnTask<S extends JsonValue, M>(
   const after = (result: unknown, state: HarnessState<S, M>): HarnessState<S, M> | Promise<HarnessState<S, M>> =>
     (isPromiseLike(result) ? Promise.resolve(result).then(() => state) : state);
 
-  // Not an async function: nact awaits whatever it returns, and operators whose hooks are synchronous (most) then
-  // cost no promise chain per message. A hook that throws synchronously crashes the task exactly as a rejection does.
-  const handler = (state: HarnessState<S, M>, message: TaskMessage<M>): HarnessState<S, M> | Promise<HarnessState<S, M>> => {
-    // A message the task does not understand (not even an object) leaves it as it was.
-    if (typeof message !== 'object' || message === null) return state;
+  let self: TypedRef<TaskMessage<M>> | null = null;
+  const inbox = new ProtocolInbox(() => {
+    if (self !== null) tell(self as TypedRef<unknown>, WAKE_UP);
+  });
+
+  const handleProtocol = (state: HarnessState<S, M>, message: CoordinatorToTaskMessage): HarnessState<S, M> | Promise<HarnessState<S, M>> => {
     const { operator } = state;
     switch (message.type) {
-      case 'Deliver':
-        return after(operator.onMessage?.(message.payload), state);
       case 'TriggerCheckpoint': {
         if (!port.isForThisAttempt(message)) return state;
         let taken: TaskStateSnapshot | Promise<TaskStateSnapshot>;
@@ -140,6 +152,34 @@ export function spawnTask<S extends JsonValue, M>(
     }
   };
 
+  /** Handles every protocol message waiting in the lane, in order, including those offered while one is handled. */
+  const drainInbox = (state: HarnessState<S, M>): HarnessState<S, M> | Promise<HarnessState<S, M>> => {
+    for (let next = inbox.take(); next !== undefined; next = inbox.take()) {
+      const result = handleProtocol(state, next);
+      if (isPromiseLike(result)) return result.then(drainInbox);
+    }
+    return state;
+  };
+
+  const handleOne = (state: HarnessState<S, M>, message: TaskMessage<M>): HarnessState<S, M> | Promise<HarnessState<S, M>> => {
+    // A message the task does not understand (not even an object) leaves it as it was.
+    if (typeof message !== 'object' || message === null) return state;
+    if (message.type === 'Deliver') return after(state.operator.onMessage?.(message.payload), state);
+    return handleProtocol(state, message);
+  };
+
+  // Not an async function: nact awaits whatever it returns, and operators whose hooks are synchronous (most) then
+  // cost no promise chain per message. A hook that throws synchronously crashes the task exactly as a rejection does.
+  const handler = (state: HarnessState<S, M>, message: TaskMessage<M>): HarnessState<S, M> | Promise<HarnessState<S, M>> => {
+    if (message === WAKE_UP) {
+      inbox.wokenUp();
+      return drainInbox(state);
+    }
+    if (!inbox.hasWaiting) return handleOne(state, message);
+    const drained = drainInbox(state);
+    return isPromiseLike(drained) ? drained.then((next) => handleOne(next, message)) : handleOne(drained, message);
+  };
+
   const ref = spawn(parent, handler, actorNameOf(context), {
     initialStateFunc: (ctx) => ({ operator: factory({ ...context, self: typedRef<TaskMessage<M>>(ctx.self) }) }),
     onCrash: (_message, error, ctx) => {
@@ -148,7 +188,9 @@ export function spawnTask<S extends JsonValue, M>(
     },
     afterStop: () => port.reportFailure('the task actor was stopped'),
   });
-  return typedRef<TaskMessage<M>>(ref);
+  self = typedRef<TaskMessage<M>>(ref);
+  offerPriorityLane<CoordinatorToTaskMessage>(self, inbox);
+  return self;
 }
 
 /** A task of the job whose attempts run `factory`'s operator under `parent` (usually the actor system). */
