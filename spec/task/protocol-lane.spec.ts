@@ -192,4 +192,109 @@ describe('the task harness gives protocol messages priority over its own backlog
     expect(journal.filter((line) => !line.startsWith('m'))).to.deep.equal(['snapshot 1', 'snapshot 2', 'complete 1', 'complete 2']);
     expect(journal.filter((line) => line.startsWith('m'))).to.deep.equal(oneToBacklog.map((n) => `m${n}`));
   });
+
+  describe('never runs two operator hooks at once', () => {
+    /** A gate a hook awaits until the spec opens it. */
+    function gate(): { readonly passed: Promise<void>; open(): void } {
+      let open!: () => void;
+      const passed = new Promise<void>((resolve) => { open = resolve; });
+      return { passed, open };
+    }
+
+    async function until(condition: () => boolean, what: string): Promise<void> {
+      for (let turn = 0; !condition(); turn += 1) {
+        if (turn > 10_000) throw new Error(`gave up waiting for ${what}`);
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+    }
+
+    it('a message of the task waits while a snapshot taken through the lane is awaited', async () => {
+      const journal: string[] = [];
+      const snapshotGate = gate();
+      coordinator = spawnCheckpointCoordinator(system, {
+        jobId: 'lanes', interval: 1000, startScheduler: false, clock: new ManualClock(),
+        tasks: [operatorTask(system, 'a', (): CheckpointedOperator<number, SequenceMessage> => ({
+          snapshotState: async () => {
+            journal.push('snapshot begins');
+            await snapshotGate.passed;
+            journal.push('snapshot ends');
+            return 0;
+          },
+          restoreState: () => undefined,
+          onMessage: (message) => { journal.push(`m${String(message)}`); },
+        }))],
+      });
+      const ref = await taskRef('a');
+      const outcome = ask(coordinator, { type: 'TriggerCheckpointNow' });
+      await until(() => journal.includes('snapshot begins'), 'the snapshot');
+      deliver(ref, 1);
+      for (let turn = 0; turn < 50; turn += 1) await new Promise((resolve) => setImmediate(resolve));
+      expect(journal).to.deep.equal(['snapshot begins']);
+      snapshotGate.open();
+      expect((await outcome).status).to.equal('completed');
+      await until(() => journal.length === 3, 'the message');
+      expect(journal).to.deep.equal(['snapshot begins', 'snapshot ends', 'm1']);
+    });
+
+    it('a trigger offered while the task awaits its own message is handled right after it, with nothing else queued', async () => {
+      const journal: string[] = [];
+      const messageGate = gate();
+      coordinator = spawnCheckpointCoordinator(system, {
+        jobId: 'lanes', interval: 1000, startScheduler: false, clock: new ManualClock(),
+        tasks: [operatorTask(system, 'a', (): CheckpointedOperator<number, SequenceMessage> => ({
+          snapshotState: (id) => {
+            journal.push(`snapshot ${id}`);
+            return 0;
+          },
+          restoreState: () => undefined,
+          onMessage: async (message) => {
+            journal.push(`m${String(message)} begins`);
+            if (message === 1) await messageGate.passed;
+            journal.push(`m${String(message)} ends`);
+          },
+        }))],
+      });
+      const ref = await taskRef('a');
+      deliver(ref, 1);
+      await until(() => journal.includes('m1 begins'), 'the first message');
+      // A deadline, not a timing: the trigger must not wait for a mailbox message that never comes.
+      const outcome = ask(coordinator, { type: 'TriggerCheckpointNow' }, 10_000);
+      for (let turn = 0; turn < 50; turn += 1) await new Promise((resolve) => setImmediate(resolve));
+      expect(journal).to.deep.equal(['m1 begins']);
+      messageGate.open();
+      expect((await outcome).status).to.equal('completed');
+      deliver(ref, 2);
+      await until(() => journal.includes('m2 ends'), 'the second message');
+      expect(journal).to.deep.equal(['m1 begins', 'm1 ends', 'snapshot 1', 'm2 begins', 'm2 ends']);
+    });
+
+    it('a hook that throws when run from the lane fails the attempt, which is restarted and restored', async () => {
+      let throwOnCompletion = true;
+      const restored: (number | null)[] = [];
+      coordinator = spawnCheckpointCoordinator(system, {
+        jobId: 'lanes', interval: 1000, startScheduler: false, clock: new ManualClock(),
+        restartStrategy: { kind: 'fixed-delay', attempts: 3, delay: 0 },
+        tasks: [operatorTask(system, 'a', (): CheckpointedOperator<number, SequenceMessage> => ({
+          snapshotState: () => 7,
+          restoreState: (state) => { restored.push(state); },
+          notifyCheckpointComplete: () => {
+            if (throwOnCompletion) {
+              throwOnCompletion = false;
+              throw new Error('commit failed');
+            }
+          },
+        }))],
+      });
+      const crashed = await taskRef('a');
+      expect((await ask(coordinator, { type: 'TriggerCheckpointNow' })).status).to.equal('completed');
+      for (let round = 0; round < 200 && (await ask(coordinator, { type: 'GetCheckpointStats' })).counts.restored === 0; round += 1) {
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      const stats = await ask(coordinator, { type: 'GetCheckpointStats' });
+      expect(stats.counts.taskRestarts).to.equal(1);
+      expect(await taskRef('a')).to.not.equal(crashed);
+      await until(() => restored.length === 1, 'the restore');
+      expect(restored).to.deep.equal([7]);
+    });
+  });
 });

@@ -1,25 +1,39 @@
 import type { PriorityLane } from '../actor/priority-lane.js';
 import type { CoordinatorToTaskMessage } from '../protocol/task-protocol.js';
 
+/** Inboxes offered to since the last shared drain: every one of them gets one look, in the order first offered to. */
+const toDrain: ProtocolInbox[] = [];
+
+function drainOffered(): void {
+  // An inbox offered to while this runs is appended and still looked at here.
+  for (let index = 0; index < toDrain.length; index += 1) (toDrain[index] as ProtocolInbox).lookNow();
+  toDrain.length = 0;
+}
+
 /**
  * The priority lane of one task attempt: protocol messages (trigger, notify, restore) wait here instead of behind the
- * task's own messages in its mailbox. The harness takes them before each message it handles; a wake-up sent to the
- * task's mailbox when the first one arrives makes an idle task look too. At most one wake-up is on its way at a time,
- * so a lane costs one mailbox message per burst of protocol messages, not one per message.
+ * task's own messages in its mailbox. When the first message of a burst is offered and the operator is free, the
+ * inbox asks the harness to look, in a microtask shared by every inbox offered to in the same event-loop turn (so a
+ * checkpoint over N idle tasks costs N snapshots in one turn, not N mailbox messages). When the operator is busy, the
+ * harness looks once it is done, before its next mailbox message.
  */
 export class ProtocolInbox implements PriorityLane<CoordinatorToTaskMessage> {
   private readonly queue: CoordinatorToTaskMessage[] = [];
   private head = 0;
-  private wakeUpOnItsWay = false;
+  private lookScheduled = false;
 
-  /** @param wakeUp sends the task's mailbox the message that makes the harness look here. */
-  constructor(private readonly wakeUp: () => void) {}
+  /**
+   * @param isFree whether the harness may run operator code now (it runs none, and awaits none).
+   * @param look handles what waits here; called only from the shared microtask, so never inside the offerer's code.
+   */
+  constructor(private readonly isFree: () => boolean, private readonly look: () => void) {}
 
   offer(message: CoordinatorToTaskMessage): void {
     this.queue.push(message);
-    if (this.wakeUpOnItsWay) return;
-    this.wakeUpOnItsWay = true;
-    this.wakeUp();
+    if (this.lookScheduled || !this.isFree()) return;
+    this.lookScheduled = true;
+    if (toDrain.length === 0) queueMicrotask(drainOffered);
+    toDrain.push(this);
   }
 
   /** True when a protocol message is waiting. */
@@ -39,8 +53,9 @@ export class ProtocolInbox implements PriorityLane<CoordinatorToTaskMessage> {
     return message;
   }
 
-  /** The wake-up reached the task: a message offered from now on sends another. */
-  wokenUp(): void {
-    this.wakeUpOnItsWay = false;
+  /** @internal the shared microtask's call: the harness looks unless someone else already took everything. */
+  lookNow(): void {
+    this.lookScheduled = false;
+    if (this.hasWaiting && this.isFree()) this.look();
   }
 }

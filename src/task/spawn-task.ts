@@ -1,5 +1,5 @@
 import { isPathSafeId } from '../core/path-safe-id.js';
-import { spawn, type Ref } from 'nact';
+import { spawn, stop, type Ref } from 'nact';
 import { offerPriorityLane } from '../actor/priority-lane.js';
 import { tell, typedRef, type TypedRef } from '../actor/typed-ref.js';
 
@@ -79,11 +79,12 @@ function actorNameOf(context: TaskDeploymentContext): string | undefined {
   return isPathSafeId(context.taskId) ? `checkpointed-task-${attemptsSpawned}-${context.taskId}` : undefined;
 }
 
-/**
- * What the harness sends its own mailbox when a protocol message waits in its lane and nothing else would make it look:
- * recognised by identity, so no message from outside can pass for it.
- */
-const WAKE_UP: object = Object.freeze({ type: 'ProtocolInboxWakeUp' });
+type Step<S extends JsonValue, M> = HarnessState<S, M> | Promise<HarnessState<S, M>>;
+
+/** `next` applied to what `step` gives: at once unless `step` is a promise. */
+function andThen<S extends JsonValue, M>(step: Step<S, M>, next: (state: HarnessState<S, M>) => Step<S, M>): Step<S, M> {
+  return isPromiseLike(step) ? step.then(next) : next(step);
+}
 
 /**
  * Spawns one attempt of a task: a nact actor that runs the user's operator and speaks the checkpoint
@@ -92,10 +93,12 @@ const WAKE_UP: object = Object.freeze({ type: 'ProtocolInboxWakeUp' });
  * actor crashes or is stopped, it reports TaskFailed to the coordinator, which restarts it as a new attempt.
  * Spawn it anywhere but under the coordinator.
  *
- * The attempt offers a priority lane for protocol messages (see {@link offerPriorityLane}): the coordinator's
- * messages then overtake the task's own queued messages, and a snapshot reflects a prefix of those (every message
- * handled before it, none after), which is a consistent point of this task. Protocol messages keep their order among
- * themselves, and the task's own messages keep theirs. Protocol messages sent to the mailbox are handled as before.
+ * The attempt offers a priority lane for protocol messages (see {@link offerPriorityLane}), which the coordinator
+ * uses: protocol messages then overtake the task's own queued messages. They are handled as soon as the operator is
+ * free (in the turn they were sent when it is idle, else right after the message it is handling), never during one of
+ * its messages. A snapshot thus reflects a prefix of the task's own messages (every one handled before it, none after):
+ * a consistent point of this task. Protocol messages keep their order among themselves, and the task's own messages
+ * keep theirs. Protocol messages sent to the mailbox are handled in mailbox order, as before.
  */
 export function spawnTask<S extends JsonValue, M>(
   parent: Ref<unknown>,
@@ -106,15 +109,20 @@ export function spawnTask<S extends JsonValue, M>(
   const acknowledge = (message: TriggerCheckpoint, snapshotState: TaskStateSnapshot): void => port.acknowledge(message.checkpointId, snapshotState);
   const decline = (message: TriggerCheckpoint, error: unknown): void => port.decline(message.checkpointId, error);
   /** `state` once `result` (what an operator hook returned) has settled: at once unless it is a promise. */
-  const after = (result: unknown, state: HarnessState<S, M>): HarnessState<S, M> | Promise<HarnessState<S, M>> =>
+  const after = (result: unknown, state: HarnessState<S, M>): Step<S, M> =>
     (isPromiseLike(result) ? Promise.resolve(result).then(() => state) : state);
 
   let self: TypedRef<TaskMessage<M>> | null = null;
-  const inbox = new ProtocolInbox(() => {
-    if (self !== null) tell(self as TypedRef<unknown>, WAKE_UP);
-  });
+  /** The harness state nact holds, once the operator was built. */
+  let harness: HarnessState<S, M> | null = null;
+  /** Operator code is running or being awaited: nothing else may call the operator until it is done. */
+  let busy = false;
+  /** The attempt crashed or was stopped: it runs no more operator code. */
+  let ended = false;
+  /** While the lane's own handling awaits an operator hook: the mailbox's next message waits for it. */
+  let laneWork: Promise<void> | null = null;
 
-  const handleProtocol = (state: HarnessState<S, M>, message: CoordinatorToTaskMessage): HarnessState<S, M> | Promise<HarnessState<S, M>> => {
+  const handleProtocol = (state: HarnessState<S, M>, message: CoordinatorToTaskMessage): Step<S, M> => {
     const { operator } = state;
     switch (message.type) {
       case 'TriggerCheckpoint': {
@@ -152,41 +160,84 @@ export function spawnTask<S extends JsonValue, M>(
     }
   };
 
-  /** Handles every protocol message waiting in the lane, in order, including those offered while one is handled. */
-  const drainInbox = (state: HarnessState<S, M>): HarnessState<S, M> | Promise<HarnessState<S, M>> => {
+  /**
+   * Handles every protocol message waiting in the lane, in order, including those offered while one is awaited. With
+   * `release`, frees the operator in the same synchronous step as the last look, so no offer falls between the two.
+   */
+  const drain = (state: HarnessState<S, M>, release: boolean): Step<S, M> => {
     for (let next = inbox.take(); next !== undefined; next = inbox.take()) {
       const result = handleProtocol(state, next);
-      if (isPromiseLike(result)) return result.then(drainInbox);
+      if (isPromiseLike(result)) return result.then((settled) => drain(settled, release));
     }
+    if (release) busy = false;
     return state;
   };
 
-  const handleOne = (state: HarnessState<S, M>, message: TaskMessage<M>): HarnessState<S, M> | Promise<HarnessState<S, M>> => {
+  const handleOne = (state: HarnessState<S, M>, message: TaskMessage<M>): Step<S, M> => {
     // A message the task does not understand (not even an object) leaves it as it was.
     if (typeof message !== 'object' || message === null) return state;
     if (message.type === 'Deliver') return after(state.operator.onMessage?.(message.payload), state);
     return handleProtocol(state, message);
   };
 
+  /** A hook run from the lane failed: the attempt fails exactly as if it had crashed in its mailbox. */
+  const crash = (error: unknown): void => {
+    if (ended) return;
+    ended = true;
+    port.reportFailure(errorMessage(error));
+    if (self !== null) stop(self);
+  };
+
+  /** The lane's look, from the shared microtask while the operator is free: never throws. */
+  const lookAtLane = (): void => {
+    if (ended || harness === null) return;
+    busy = true;
+    let result: Step<S, M>;
+    try {
+      result = drain(harness, true);
+    } catch (error) {
+      crash(error);
+      return;
+    }
+    if (isPromiseLike(result)) {
+      laneWork = result.then(
+        () => { laneWork = null; },
+        (error: unknown) => {
+          laneWork = null;
+          crash(error);
+        },
+      );
+    }
+  };
+
+  const inbox = new ProtocolInbox(() => !busy && !ended, lookAtLane);
+
   // Not an async function: nact awaits whatever it returns, and operators whose hooks are synchronous (most) then
   // cost no promise chain per message. A hook that throws synchronously crashes the task exactly as a rejection does.
-  const handler = (state: HarnessState<S, M>, message: TaskMessage<M>): HarnessState<S, M> | Promise<HarnessState<S, M>> => {
-    if (message === WAKE_UP) {
-      inbox.wokenUp();
-      return drainInbox(state);
+  const handler = (state: HarnessState<S, M>, message: TaskMessage<M>): Step<S, M> => {
+    if (ended) return state;
+    if (laneWork !== null) return laneWork.then(() => handler(state, message));
+    busy = true;
+    // Protocol messages waiting in the lane go first, then this message, then whatever was offered meanwhile.
+    const first = inbox.hasWaiting ? andThen(drain(state, false), (drained) => handleOne(drained, message)) : handleOne(state, message);
+    if (!isPromiseLike(first) && !inbox.hasWaiting) {
+      busy = false;
+      return first;
     }
-    if (!inbox.hasWaiting) return handleOne(state, message);
-    const drained = drainInbox(state);
-    return isPromiseLike(drained) ? drained.then((next) => handleOne(next, message)) : handleOne(drained, message);
+    return andThen(first, (handled) => drain(handled, true));
   };
 
   const ref = spawn(parent, handler, actorNameOf(context), {
-    initialStateFunc: (ctx) => ({ operator: factory({ ...context, self: typedRef<TaskMessage<M>>(ctx.self) }) }),
+    initialStateFunc: (ctx) => (harness = { operator: factory({ ...context, self: typedRef<TaskMessage<M>>(ctx.self) }) }),
     onCrash: (_message, error, ctx) => {
+      ended = true;
       port.reportFailure(errorMessage(error));
       return ctx.stop;
     },
-    afterStop: () => port.reportFailure('the task actor was stopped'),
+    afterStop: () => {
+      ended = true;
+      port.reportFailure('the task actor was stopped');
+    },
   });
   self = typedRef<TaskMessage<M>>(ref);
   offerPriorityLane<CoordinatorToTaskMessage>(self, inbox);
