@@ -11,9 +11,8 @@ class OpenBatch {
   private readonly buffer: TaskToCoordinatorMessage[] = [];
   private closed = false;
 
-  get isClosed(): boolean {
-    return this.closed;
-  }
+  /** @param onClose called once, when the batch is first read. */
+  constructor(private readonly onClose: (batch: OpenBatch) => void) {}
 
   add(message: TaskToCoordinatorMessage): void {
     this.buffer.push(message);
@@ -21,7 +20,10 @@ class OpenBatch {
 
   /** The batch's messages, in the order sent. Reading them closes the batch (and reading again gives the same list). */
   get messages(): readonly TaskToCoordinatorMessage[] {
-    this.closed = true;
+    if (!this.closed) {
+      this.closed = true;
+      this.onClose(this);
+    }
     return this.buffer;
   }
 }
@@ -35,15 +37,19 @@ class OpenBatch {
  * messages go through the same batcher in the order sent, so per-task order is kept.
  */
 export class TaskMessageBatcher {
+  /** The batch told to the coordinator and not read yet (a read batch is let go, so its messages are not kept alive here). */
   private open: OpenBatch | null = null;
+  private readonly closed = (batch: OpenBatch): void => {
+    if (this.open === batch) this.open = null;
+  };
 
   constructor(private readonly coordinator: TypedRef<CoordinatorInternalMessage>) {}
 
   /** Queues a message for the coordinator, in the batch it has not read yet (told now when there is none). */
   readonly send = (message: TaskToCoordinatorMessage): void => {
     let batch = this.open;
-    if (batch === null || batch.isClosed) {
-      batch = new OpenBatch();
+    if (batch === null) {
+      batch = new OpenBatch(this.closed);
       this.open = batch;
       tell(this.coordinator, internal(batch));
     }
