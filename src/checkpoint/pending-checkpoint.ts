@@ -40,7 +40,8 @@ export interface CheckpointParticipants {
  */
 export class PendingCheckpoint {
   private readonly states: (TaskStateSnapshot | undefined)[];
-  private readonly acknowledgedAt: Float64Array;
+  /** Per task, ms from the trigger to its acknowledgement (NaN until it acknowledged): 4 bytes a task, exact to the ms for hours. */
+  private readonly acknowledgedAfter: Float32Array;
   private remaining: number;
   private disposed = false;
   /** The reason it was aborted, once it was. */
@@ -55,7 +56,7 @@ export class PendingCheckpoint {
   ) {
     const count = participants.taskIds.length;
     this.states = new Array<TaskStateSnapshot | undefined>(count);
-    this.acknowledgedAt = new Float64Array(count).fill(Number.NaN);
+    this.acknowledgedAfter = new Float32Array(count).fill(Number.NaN);
     this.remaining = count;
   }
 
@@ -83,7 +84,7 @@ export class PendingCheckpoint {
     }
     if (this.states[taskIndex] !== undefined) return TaskAcknowledgeResult.DUPLICATE;
     this.states[taskIndex] = state;
-    this.acknowledgedAt[taskIndex] = now;
+    this.acknowledgedAfter[taskIndex] = now - this.triggerTimestamp;
     this.remaining -= 1;
     return TaskAcknowledgeResult.SUCCESS;
   }
@@ -97,7 +98,7 @@ export class PendingCheckpoint {
   unacknowledgedTaskIds(): TaskId[] {
     const silent: TaskId[] = [];
     this.participants.taskIds.forEach((taskId, index) => {
-      if (Number.isNaN(this.acknowledgedAt[index] ?? Number.NaN)) silent.push(taskId);
+      if (Number.isNaN(this.acknowledgedAfter[index] ?? Number.NaN)) silent.push(taskId);
     });
     return silent;
   }
@@ -106,8 +107,8 @@ export class PendingCheckpoint {
   acknowledgementLatencies(): Record<string, number | null> {
     const latencies: Record<string, number | null> = {};
     this.participants.taskIds.forEach((taskId, index) => {
-      const at = this.acknowledgedAt[index] ?? Number.NaN;
-      latencies[taskId] = Number.isNaN(at) ? null : at - this.triggerTimestamp;
+      const after = this.acknowledgedAfter[index] ?? Number.NaN;
+      latencies[taskId] = Number.isNaN(after) ? null : after;
     });
     return latencies;
   }
