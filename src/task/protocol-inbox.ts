@@ -18,8 +18,10 @@ function drainOffered(): void {
  * harness looks once it is done, before its next mailbox message.
  */
 export class ProtocolInbox implements PriorityLane<CoordinatorToTaskMessage> {
-  private readonly queue: CoordinatorToTaskMessage[] = [];
-  private head = 0;
+  /** The oldest waiting message: one protocol message at a time is the common case, and it costs no array. */
+  private oldest: CoordinatorToTaskMessage | undefined = undefined;
+  /** The messages waiting behind `oldest`, in order; null when none does. */
+  private behind: CoordinatorToTaskMessage[] | null = null;
   private lookScheduled = false;
 
   /**
@@ -29,7 +31,8 @@ export class ProtocolInbox implements PriorityLane<CoordinatorToTaskMessage> {
   constructor(private readonly isFree: () => boolean, private readonly look: () => void) {}
 
   offer(message: CoordinatorToTaskMessage): void {
-    this.queue.push(message);
+    if (this.oldest === undefined) this.oldest = message;
+    else (this.behind ??= []).push(message);
     if (this.lookScheduled || !this.isFree()) return;
     this.lookScheduled = true;
     if (toDrain.length === 0) queueMicrotask(drainOffered);
@@ -38,17 +41,18 @@ export class ProtocolInbox implements PriorityLane<CoordinatorToTaskMessage> {
 
   /** True when a protocol message is waiting. */
   get hasWaiting(): boolean {
-    return this.head < this.queue.length;
+    return this.oldest !== undefined;
   }
 
   /** The oldest waiting protocol message, taken out; undefined when none waits. */
   take(): CoordinatorToTaskMessage | undefined {
-    if (this.head >= this.queue.length) return undefined;
-    const message = this.queue[this.head];
-    this.head += 1;
-    if (this.head === this.queue.length) {
-      this.queue.length = 0;
-      this.head = 0;
+    const message = this.oldest;
+    const behind = this.behind;
+    if (behind === null) {
+      this.oldest = undefined;
+    } else {
+      this.oldest = behind.shift();
+      if (behind.length === 0) this.behind = null;
     }
     return message;
   }
