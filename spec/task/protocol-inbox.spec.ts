@@ -11,17 +11,22 @@ const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(reso
 
 /** An inbox whose harness records each look and takes everything waiting; `free` says whether the operator is. */
 function recordingInbox(name: string, looks: string[], free: () => boolean = () => true): ProtocolInbox {
-  const inbox: ProtocolInbox = new ProtocolInbox(free, () => {
-    const taken: number[] = [];
-    for (let next = inbox.take(); next !== undefined; next = inbox.take()) taken.push(next.checkpointId ?? 0);
-    looks.push(`${name}:${taken.join(',')}`);
+  const inbox: ProtocolInbox = new ProtocolInbox({
+    get isFree() {
+      return free();
+    },
+    lookAtInbox() {
+      const taken: number[] = [];
+      for (let next = inbox.take(); next !== undefined; next = inbox.take()) taken.push(next.checkpointId ?? 0);
+      looks.push(`${name}:${taken.join(',')}`);
+    },
   });
   return inbox;
 }
 
 describe('ProtocolInbox (a task attempt\'s priority lane)', () => {
   it('hands out what was offered in the order offered, then nothing', () => {
-    const inbox = new ProtocolInbox(() => false, () => undefined);
+    const inbox = new ProtocolInbox({ isFree: false, lookAtInbox: () => undefined });
     for (const id of [1, 2, 3]) inbox.offer(completion(id));
     expect(inbox.hasWaiting).to.equal(true);
     expect([inbox.take(), inbox.take(), inbox.take()].map((message) => message?.checkpointId)).to.deep.equal([1, 2, 3]);
@@ -68,7 +73,7 @@ describe('ProtocolInbox (a task attempt\'s priority lane)', () => {
   });
 
   it('keeps order across offers made while it is being drained', () => {
-    const inbox = new ProtocolInbox(() => false, () => undefined);
+    const inbox = new ProtocolInbox({ isFree: false, lookAtInbox: () => undefined });
     inbox.offer(completion(1));
     const seen: number[] = [];
     for (let next = inbox.take(); next !== undefined; next = inbox.take()) {

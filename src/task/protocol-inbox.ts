@@ -1,6 +1,14 @@
 import type { PriorityLane } from '../actor/priority-lane.js';
 import type { CoordinatorToTaskMessage } from '../protocol/task-protocol.js';
 
+/** The side of the harness a {@link ProtocolInbox} talks to. */
+export interface InboxReader {
+  /** Whether the harness may run operator code now (it runs none, and awaits none). */
+  readonly isFree: boolean;
+  /** Handles what waits in the inbox; called only from the shared microtask, never inside the offerer's code, and never throws. */
+  lookAtInbox(): void;
+}
+
 /** Inboxes offered to since the last shared drain: every one of them gets one look, in the order first offered to. */
 const toDrain: ProtocolInbox[] = [];
 
@@ -24,16 +32,12 @@ export class ProtocolInbox implements PriorityLane<CoordinatorToTaskMessage> {
   private behind: CoordinatorToTaskMessage[] | null = null;
   private lookScheduled = false;
 
-  /**
-   * @param isFree whether the harness may run operator code now (it runs none, and awaits none).
-   * @param look handles what waits here; called only from the shared microtask, so never inside the offerer's code.
-   */
-  constructor(private readonly isFree: () => boolean, private readonly look: () => void) {}
+  constructor(private readonly reader: InboxReader) {}
 
   offer(message: CoordinatorToTaskMessage): void {
     if (this.oldest === undefined) this.oldest = message;
     else (this.behind ??= []).push(message);
-    if (this.lookScheduled || !this.isFree()) return;
+    if (this.lookScheduled || !this.reader.isFree) return;
     this.lookScheduled = true;
     if (toDrain.length === 0) queueMicrotask(drainOffered);
     toDrain.push(this);
@@ -60,6 +64,6 @@ export class ProtocolInbox implements PriorityLane<CoordinatorToTaskMessage> {
   /** @internal the shared microtask's call: the harness looks unless someone else already took everything. */
   lookNow(): void {
     this.lookScheduled = false;
-    if (this.hasWaiting && this.isFree()) this.look();
+    if (this.hasWaiting && this.reader.isFree) this.reader.lookAtInbox();
   }
 }
