@@ -113,6 +113,11 @@ export class PendingCheckpoint {
     return latencies;
   }
 
+  /** Milliseconds from trigger to each task's acknowledgement, by task index; NaN for tasks that never acknowledged. A copy. */
+  acknowledgementLatencyArray(): Float64Array {
+    return Float64Array.from(this.acknowledgedAfter);
+  }
+
   /**
    * Turns the fully acknowledged checkpoint into its frozen completed record and disposes this one.
    * @throws Error when not every task has acknowledged, or the checkpoint was disposed.

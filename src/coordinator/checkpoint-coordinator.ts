@@ -23,7 +23,10 @@ import { CheckpointFailureManager } from './checkpoint-failure-manager.js';
 import { CheckpointFinalizer } from './checkpoint-finalizer.js';
 import type { CheckpointStateCleaner } from './checkpoint-state-cleaner.js';
 import { CheckpointStatsTracker } from './checkpoint-stats-tracker.js';
-import type { CoordinatorEvent } from './coordinator-event.js';
+import { CheckpointHistoryWriter } from './checkpoint-history-writer.js';
+import type { CoordinatorEvent, CoordinatorEventBody } from './coordinator-event.js';
+import { logCoordinatorEvent } from './coordinator-event-log.js';
+import { LogLevel, logSafely, type Logger } from '../core/logger.js';
 import { hasInternalType, internal, isInternal, type CoordinatorMailboxMessage, type CoordinatorMessage } from './coordinator-message.js';
 import { isPathSafeId } from '../core/path-safe-id.js';
 import type { CoordinatorSettings } from './coordinator-options.js';
@@ -46,7 +49,8 @@ export interface CoordinatorEnvironment {
   readonly stateCleaner: CheckpointStateCleaner;
   readonly onEvent: ((event: CoordinatorEvent) => void) | null;
   readonly stopTask: (ref: TypedRef<CoordinatorToTaskMessage>) => void;
-  readonly warn: (message: string) => void;
+  /** Every event is logged here at its level (see coordinatorEventLogLine), and so is a listener that throws. */
+  readonly logger: Logger;
 }
 
 /** At most this many silent tasks are named when a checkpoint expires. */
@@ -69,7 +73,9 @@ export class CheckpointCoordinator {
   private readonly cleaner: CheckpointCleaner;
   private readonly failures: CheckpointFailureManager;
   private readonly restarts: RestartBackoff;
-  private readonly stats = new CheckpointStatsTracker();
+  private readonly stats: CheckpointStatsTracker;
+  /** Persists the stats history beside the checkpoints; null when `persistHistory` is off. */
+  private readonly historyWriter: CheckpointHistoryWriter | null;
   private queue: readonly TriggerRequest[] = [];
   /** The request whose checkpoint id is being fetched from the counter; one at a time. */
   private triggering: { readonly token: number; readonly request: TriggerRequest } | null = null;
@@ -84,6 +90,11 @@ export class CheckpointCoordinator {
 
   constructor(private readonly settings: CoordinatorSettings, private readonly environment: CoordinatorEnvironment) {
     const { self } = environment;
+    const { storage } = environment;
+    this.historyWriter = settings.persistHistory && storage !== null
+      ? new CheckpointHistoryWriter(storage, () => this.stats.persistedHistory(settings.jobId, settings.clock.now()), (message) => this.emit({ type: 'storage-failure', message }))
+      : null;
+    this.stats = new CheckpointStatsTracker(settings.historySize, () => this.historyWriter?.request());
     this.failures = new CheckpointFailureManager(settings.tolerableFailures);
     this.restarts = new RestartBackoff(settings.restartStrategy);
     this.tasks = new TaskDeployments(settings.jobId, self, new TaskMessageBatcher(self).send, environment.stopTask);
@@ -110,7 +121,6 @@ export class CheckpointCoordinator {
     } catch (error) {
       this.stats.counts.internalErrors += 1;
       const type = typeof message === 'object' && message !== null ? String((message as { type?: unknown }).type) : typeof message;
-      this.environment.warn(`checkpoint coordinator of job ${this.settings.jobId} failed handling '${type}': ${errorMessage(error)}`);
       this.emit({ type: 'internal-error', message: `handling '${type}' failed: ${errorMessage(error)}` });
     }
   }
@@ -155,6 +165,16 @@ export class CheckpointCoordinator {
       case 'CheckpointFinalized': return this.onFinalized(message.checkpoint);
       case 'CheckpointFinalizeFailed': return this.onFinalizeFailed(message.checkpoint, message.error, message.storeKeepsState);
       case 'RunRestore': return this.runRestore(message.token);
+      case 'CounterAdvanceFailed':
+        return this.emit({ type: 'storage-failure', message: `advancing the checkpoint id counter past ${message.checkpointId} failed: ${message.error}` });
+      case 'StoresShutDown':
+        if (message.error !== null) this.emit({ type: 'storage-failure', message: `shutting down the checkpoint store or id counter failed: ${message.error}` });
+        // The history of every checkpoint handled before this message is on disk before the shutdown is answered.
+        if (message.replyTo !== null) {
+          const replyTo = message.replyTo;
+          void (this.historyWriter?.flush() ?? Promise.resolve()).then(() => tell(replyTo, { done: true }));
+        }
+        return;
       case 'NotifyTasksOfCompletion': return this.notifyTasksOfCompletion();
       // Each task message of a batch is handled as if it had come alone; one bad message does not spoil the rest.
       case 'TaskMessageBatch': for (const each of message.messages) this.receive(each); return;
@@ -299,7 +319,7 @@ export class CheckpointCoordinator {
     const pending = new PendingCheckpoint(this.settings.jobId, checkpointId, now, properties, this.tasks.table.participants());
     const expiry = this.settings.clock.schedule(this.settings.timeout, () => tell(this.environment.self, internal({ type: 'CheckpointExpired', checkpointId })));
     this.checkpoints.add({ pending, requesters: request.replyTo === null ? [] : [request.replyTo], expiry });
-    this.stats.counts.triggered += 1;
+    this.stats.reportTriggered(pending);
     this.emit({ type: 'checkpoint-triggered', checkpointId, savepoint: properties.type === CheckpointType.SAVEPOINT });
     const { jobId } = this.settings;
     this.tasks.tellRunning((taskId, attemptId) => ({ type: 'TriggerCheckpoint', jobId, taskId, attemptId, checkpointId, timestamp: now, properties }));
@@ -550,9 +570,8 @@ export class CheckpointCoordinator {
     const { checkpointId, states } = plan;
     this.tasks.tellRunning((taskId, attemptId, index) => ({ type: 'RestoreState', jobId, taskId, attemptId, checkpointId, state: states[index] ?? null }));
     if (checkpointId !== null) {
-      this.finalizer.advanceCounterPast(checkpointId).catch((error: unknown) => {
-        this.emit({ type: 'storage-failure', message: `advancing the checkpoint id counter past ${checkpointId} failed: ${errorMessage(error)}` });
-      });
+      const { self } = this.environment;
+      this.finalizer.advanceCounterPast(checkpointId).catch((error: unknown) => tell(self, internal({ type: 'CounterAdvanceFailed', checkpointId, error: errorMessage(error) })));
     }
     this.phase = { status: 'running' };
     this.failures.reset();
@@ -567,26 +586,34 @@ export class CheckpointCoordinator {
 
   /** The job cannot go on: it ends FAILED. Its checkpoints follow their retention policy, or are all kept when `keepCheckpoints`. */
   private failForGood(message: string, keepCheckpoints: boolean, requesters: readonly TypedRef<RestoreOutcome>[]): void {
-    this.end(JobStatus.FAILED, keepCheckpoints ? JobStatus.SUSPENDED : JobStatus.FAILED, message);
+    this.end(JobStatus.FAILED, message);
     for (const requester of requesters) tell(requester, { status: 'failed', message });
     this.emit({ type: 'job-failed', message });
-    this.finalizer.shutdown(keepCheckpoints ? JobStatus.SUSPENDED : JobStatus.FAILED).catch((error: unknown) => this.reportShutdownFailure(error));
+    this.shutDownStores(keepCheckpoints ? JobStatus.SUSPENDED : JobStatus.FAILED, null);
   }
 
   private shutdown(jobStatus: JobStatus, replyTo: TypedRef<{ readonly done: true }>): void {
     if (this.phase.status !== 'ended') {
       const status = jobStatus === JobStatus.RUNNING ? JobStatus.SUSPENDED : jobStatus;
-      this.end(status, status, `the coordinator shut down (job ${status})`);
+      this.end(status, `the coordinator shut down (job ${status})`);
     }
-    const status = this.phase.status === 'ended' ? this.phase.jobStatus : jobStatus;
-    // Finalizations in flight end first, so a SUSPENDED job keeps every checkpoint that completed.
-    this.finalizer.shutdown(status)
-      .catch((error: unknown) => this.reportShutdownFailure(error))
-      .then(() => tell(replyTo, { done: true }));
+    this.shutDownStores(this.phase.status === 'ended' ? this.phase.jobStatus : jobStatus, replyTo);
+  }
+
+  /**
+   * Shuts the store and the counter down once the finalizations in flight have ended (so a SUSPENDED job keeps every
+   * checkpoint that completed); the answer comes back as a message, after those finalizations' own.
+   */
+  private shutDownStores(status: JobStatus, replyTo: TypedRef<{ readonly done: true }> | null): void {
+    const { self } = this.environment;
+    this.finalizer.shutdown(status).then(
+      () => tell(self, internal({ type: 'StoresShutDown', error: null, replyTo })),
+      (error: unknown) => tell(self, internal({ type: 'StoresShutDown', error: errorMessage(error), replyTo })),
+    );
   }
 
   /** Moves to the ended phase: no timer left, queued requests refused, pending checkpoints aborted, tasks stopped. */
-  private end(jobStatus: JobStatus, _storeStatus: JobStatus, why: string): void {
+  private end(jobStatus: JobStatus, why: string): void {
     const phase = this.phase;
     this.trigger.cancelAll();
     if (phase.status === 'restoring') {
@@ -602,10 +629,6 @@ export class CheckpointCoordinator {
     this.tasks.stopRunning();
   }
 
-  private reportShutdownFailure(error: unknown): void {
-    this.emit({ type: 'storage-failure', message: `shutting down the checkpoint store or id counter failed: ${errorMessage(error)}` });
-  }
-
   // ---------------------------------------------------------------- reporting
 
   private isRetained(checkpointId: number): boolean {
@@ -619,7 +642,6 @@ export class CheckpointCoordinator {
 
   private reportMalformed(problem: string, message: unknown): void {
     this.stats.counts.malformedMessages += 1;
-    this.environment.warn(`checkpoint coordinator of job ${this.settings.jobId} ignored a malformed message: ${problem}`);
     this.emit({ type: 'malformed-message', problem });
     this.answerMalformedRequest(problem, message);
   }
@@ -640,7 +662,6 @@ export class CheckpointCoordinator {
 
   private reportRefusedDiscards(checkpointId: CheckpointId, refused: readonly DiscardRefusal[]): void {
     this.stats.counts.refusedDiscards += refused.length;
-    this.environment.warn(`checkpoint coordinator of job ${this.settings.jobId} kept ${refused.length} file(s) it was asked to discard for checkpoint ${checkpointId}: ${refused.map((each) => `${each.path} (${each.reason})`).join('; ')}`);
     this.emit({ type: 'state-discard-refused', checkpointId, refused });
   }
 
@@ -654,14 +675,18 @@ export class CheckpointCoordinator {
     });
   }
 
-  private emit(event: CoordinatorEvent): void {
+  /** Stamps the event with the clock's time and the job id, logs it, and tells the listener. */
+  private emit(body: CoordinatorEventBody): void {
+    const event: CoordinatorEvent = { ...body, timestamp: this.settings.clock.now(), jobId: this.settings.jobId };
+    logCoordinatorEvent(this.environment.logger, event);
     const listener = this.environment.onEvent;
     if (listener === null) return;
     try {
       listener(event);
     } catch (error) {
       this.stats.counts.internalErrors += 1;
-      this.environment.warn(`the onEvent listener threw on '${event.type}': ${errorMessage(error)}`);
+      const { jobId } = this.settings;
+      logSafely(this.environment.logger, LogLevel.ERROR, { event: event.type, jobId, timestamp: event.timestamp }, `the onEvent listener of job ${jobId} threw on '${event.type}': ${errorMessage(error)}`);
     }
   }
 }
