@@ -281,5 +281,5 @@ export function formatCoordinatorResult(result: CoordinatorBenchResult, suffix =
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const sizes = process.argv.slice(2).map(Number);
-  for (const tasks of sizes.length > 0 ? sizes : [100, 1_000, 10_000]) console.log(formatCoordinatorResult(await benchCoordinator(tasks)));
+  for (const tasks of sizes.length > 0 ? sizes : [100, 1_000, 10_000, 100_000]) console.log(formatCoordinatorResult(await benchCoordinator(tasks)));
 }

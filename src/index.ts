@@ -4,6 +4,7 @@
 export { ask, tell, typedRef, isActorRef, setAskTimeouts, AskTimeoutError, DEFAULT_ASK_TIMEOUT_MS, type TypedRef, type RequestBody } from './actor/typed-ref.js';
 export { systemClock, type Clock, type Cancellable } from './actor/clock.js';
 export { ManualClock } from './actor/manual-clock.js';
+export { offerPriorityLane, priorityLaneOf, type PriorityLane } from './actor/priority-lane.js';
 
 // Identity, status, errors
 export { asAttemptId, asCheckpointId, asJobId, asTaskId, type AttemptId, type CheckpointId, type JobId, type TaskId } from './core/ids.js';

@@ -52,4 +52,29 @@ describe('PendingCheckpoint', () => {
     expect(pending.acknowledgementLatencies()).to.deep.equal({ a: 5, b: 30 });
     expect(pending.acknowledgeTask(0, asAttemptId('a-1'), state('late'), 150)).to.equal(TaskAcknowledgeResult.DISCARDED);
   });
+
+  it('hands out the states it finalized, in task order, and none before finalizing or after an abort', () => {
+    const pending = aPendingCheckpoint();
+    pending.acknowledgeTask(1, asAttemptId('b-1'), state('b'), 130);
+    pending.acknowledgeTask(0, asAttemptId('a-1'), state('a'), 110);
+    expect(pending.finalizedStates()).to.equal(null);
+    const completed = pending.finalize(140, null);
+    const states = pending.finalizedStates();
+    expect(states).to.deep.equal([state('a'), state('b')]);
+    expect(states?.[0]).to.equal(completed.taskStates['a' as never]);
+    const aborted = aPendingCheckpoint();
+    aborted.acknowledgeTask(0, asAttemptId('a-1'), state('a'), 110);
+    aborted.abort(CheckpointFailureReason.DECLINED);
+    expect(aborted.finalizedStates()).to.equal(null);
+  });
+
+  it('keeps acknowledgement latencies to the millisecond as offsets from the trigger', () => {
+    const pending = new PendingCheckpoint(asJobId('job'), asCheckpointId(1), 1_764_000_000_000, { type: CheckpointType.CHECKPOINT, retention: CheckpointRetention.NEVER_RETAIN_AFTER_TERMINATION, forced: false }, {
+      taskIds: [asTaskId('a'), asTaskId('b')],
+      attemptIds: [asAttemptId('a-1'), asAttemptId('b-1')],
+    });
+    pending.acknowledgeTask(0, asAttemptId('a-1'), state('a'), 1_764_000_000_000 + 3_600_000 + 7);
+    expect(pending.acknowledgementLatencies()).to.deep.equal({ a: 3_600_007, b: null });
+    expect([...pending.acknowledgementLatencyArray()].map((latency) => (Number.isNaN(latency) ? 'NaN' : latency))).to.deep.equal([3_600_007, 'NaN']);
+  });
 });

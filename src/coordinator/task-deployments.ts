@@ -49,12 +49,19 @@ export class TaskDeployments {
     return attemptId;
   }
 
-  /** Tells every running task a message built for it. */
+  /**
+   * Tells every running task a message built for it: through the priority lane its attempt offered, so the message
+   * does not wait behind the task's own backlog, else through its mailbox.
+   */
   tellRunning(build: (taskId: TaskId, attemptId: AttemptId, index: number) => CoordinatorToTaskMessage): void {
-    const { ids, attemptIds, refs } = this.table;
+    const { ids, attemptIds, refs, lanes } = this.table;
     for (let index = 0; index < ids.length; index += 1) {
       const ref = refs[index];
-      if (ref !== null && ref !== undefined && this.table.isRunning(index)) tell(ref, build(ids[index] as TaskId, attemptIds[index] as AttemptId, index));
+      if (ref === null || ref === undefined || !this.table.isRunning(index)) continue;
+      const message = build(ids[index] as TaskId, attemptIds[index] as AttemptId, index);
+      const lane = lanes[index];
+      if (lane === null || lane === undefined) tell(ref, message);
+      else lane.offer(message);
     }
   }
 

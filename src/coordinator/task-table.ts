@@ -1,3 +1,4 @@
+import { priorityLaneOf, type PriorityLane } from '../actor/priority-lane.js';
 import type { TypedRef } from '../actor/typed-ref.js';
 import type { AttemptId, TaskId } from '../core/ids.js';
 import type { CheckpointParticipants } from '../checkpoint/pending-checkpoint.js';
@@ -16,8 +17,15 @@ export class TaskTable {
   readonly specs: TaskSpec[] = [];
   readonly attemptIds: AttemptId[] = [];
   readonly refs: (TypedRef<CoordinatorToTaskMessage> | null)[] = [];
+  /** The priority lane each attempt offered (protocol messages go there instead of its mailbox), or null. */
+  readonly lanes: (PriorityLane<CoordinatorToTaskMessage> | null)[] = [];
   private readonly running: boolean[] = [];
   private runningCount = 0;
+  /**
+   * The participants handed to the checkpoints triggered since the last change of tasks or attempts: shared by all of
+   * them (they never change it), so a trigger copies nothing and an in-flight checkpoint holds no list of its own.
+   */
+  private currentParticipants: CheckpointParticipants | null = null;
 
   get size(): number {
     return this.ids.length;
@@ -38,7 +46,9 @@ export class TaskTable {
     this.specs.push(spec);
     this.attemptIds.push('' as AttemptId);
     this.refs.push(null);
+    this.lanes.push(null);
     this.running.push(false);
+    this.currentParticipants = null;
     return index;
   }
 
@@ -51,6 +61,8 @@ export class TaskTable {
     this.running[index] = true;
     this.attemptIds[index] = attemptId;
     this.refs[index] = ref;
+    this.lanes[index] = priorityLaneOf(ref) ?? null;
+    this.currentParticipants = null;
   }
 
   markFailed(index: number): void {
@@ -64,9 +76,13 @@ export class TaskTable {
     return failed;
   }
 
-  /** The tasks and attempts a checkpoint triggered now would wait for. */
+  /**
+   * The tasks and attempts a checkpoint triggered now would wait for: frozen copies, made again only after a task was
+   * added or deployed as a new attempt.
+   */
   participants(): CheckpointParticipants {
-    return { taskIds: this.ids.slice(), attemptIds: this.attemptIds.slice() };
+    this.currentParticipants ??= Object.freeze({ taskIds: Object.freeze(this.ids.slice()), attemptIds: Object.freeze(this.attemptIds.slice()) });
+    return this.currentParticipants;
   }
 
   describe(): RunningTask[] {

@@ -1,6 +1,7 @@
 const IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
 
-function member(path: string, key: string): string {
+function member(path: string, key: string | number): string {
+  if (typeof key === 'number') return `${path}[${key}]`;
   return IDENTIFIER.test(key) ? `${path}.${key}` : `${path}[${JSON.stringify(key)}]`;
 }
 
@@ -16,6 +17,74 @@ function kindOf(value: object): string {
   return typeof name === 'string' && name.length > 0 ? `a ${name}` : 'an object of a class';
 }
 
+/** What is wrong with a value that is not an object (`is undefined`, `is NaN`, ...), or null when JSON keeps it. */
+function describeScalar(value: unknown): string | null {
+  switch (typeof value) {
+    case 'number': {
+      const problem = describeNumber(value);
+      return problem === null ? null : `is ${problem}`;
+    }
+    case 'undefined':
+      return 'is undefined';
+    case 'function':
+    case 'symbol':
+    case 'bigint':
+      return `is a ${typeof value}`;
+    default:
+      return null;
+  }
+}
+
+/**
+ * A problem found below the root. The keys leading to it are collected while the walk unwinds (so a walk that finds
+ * nothing builds no path strings), deepest first; a cycle also says how deep the ancestor it leads back to lies.
+ */
+interface Found {
+  readonly what: string;
+  readonly keysDeepestFirst: (string | number)[];
+  readonly cycleToDepth: number;
+}
+
+function found(what: string, cycleToDepth = -1): Found {
+  return { what, keysDeepestFirst: [], cycleToDepth };
+}
+
+function visit(current: unknown, ancestors: object[]): Found | null {
+  if (typeof current !== 'object' || current === null) {
+    const problem = describeScalar(current);
+    return problem === null ? null : found(problem);
+  }
+  const cycleAt = ancestors.indexOf(current);
+  if (cycleAt >= 0) return found('is a cycle back to', cycleAt);
+  ancestors.push(current);
+  let problem: Found | null = null;
+  if (Array.isArray(current)) {
+    for (let index = 0; index < current.length; index += 1) {
+      problem = visit(current[index], ancestors);
+      if (problem !== null) {
+        problem.keysDeepestFirst.push(index);
+        break;
+      }
+    }
+  } else {
+    const prototype: unknown = Object.getPrototypeOf(current);
+    if (prototype !== Object.prototype && prototype !== null) problem = found(`is ${kindOf(current)}`);
+    else if (Object.getOwnPropertySymbols(current).length > 0) problem = found('has a symbol key');
+    else {
+      const record = current as Record<string, unknown>;
+      for (const key of Object.keys(record)) {
+        problem = visit(record[key], ancestors);
+        if (problem !== null) {
+          problem.keysDeepestFirst.push(key);
+          break;
+        }
+      }
+    }
+  }
+  ancestors.pop();
+  return problem;
+}
+
 /**
  * Says where and why `value` would not survive `JSON.stringify` / `JSON.parse` unchanged, e.g. `$.a.b[1] is a symbol`,
  * or returns null when it would. Plain objects (prototype Object or null), arrays, finite numbers, strings, booleans
@@ -23,48 +92,19 @@ function kindOf(value: object): string {
  * keys and cycles do not (JSON would turn them silently into null, {}, a string, or drop them).
  */
 export function findJsonProblem(value: unknown, root = '$'): string | null {
-  const ancestors: object[] = [];
-  const ancestorPaths: string[] = [];
-  const visit = (current: unknown, path: string): string | null => {
-    switch (typeof current) {
-      case 'string':
-      case 'boolean':
-        return null;
-      case 'number': {
-        const problem = describeNumber(current);
-        return problem === null ? null : `${path} is ${problem}`;
-      }
-      case 'undefined':
-        return `${path} is undefined`;
-      case 'function':
-      case 'symbol':
-      case 'bigint':
-        return `${path} is a ${typeof current}`;
-    }
-    if (current === null) return null;
-    const object = current as object;
-    const cycleAt = ancestors.indexOf(object);
-    if (cycleAt >= 0) return `${path} is a cycle back to ${ancestorPaths[cycleAt] as string}`;
-    ancestors.push(object);
-    ancestorPaths.push(path);
-    let problem: string | null = null;
-    if (Array.isArray(object)) {
-      for (let index = 0; index < object.length && problem === null; index += 1) problem = visit(object[index], `${path}[${index}]`);
-    } else {
-      const prototype: unknown = Object.getPrototypeOf(object);
-      if (prototype !== Object.prototype && prototype !== null) problem = `${path} is ${kindOf(object)}`;
-      else if (Object.getOwnPropertySymbols(object).length > 0) problem = `${path} has a symbol key`;
-      else {
-        const record = object as Record<string, unknown>;
-        for (const key of Object.keys(record)) {
-          problem = visit(record[key], member(path, key));
-          if (problem !== null) break;
-        }
-      }
-    }
-    ancestors.pop();
-    ancestorPaths.pop();
-    return problem;
-  };
-  return visit(value, root);
+  // Most operator states are a number or a string: no walk, no allocation.
+  if (typeof value !== 'object' || value === null) {
+    const problem = describeScalar(value);
+    return problem === null ? null : `${root} ${problem}`;
+  }
+  const problem = visit(value, []);
+  if (problem === null) return null;
+  const keys = problem.keysDeepestFirst.reverse();
+  let path = root;
+  let cyclePath = root;
+  keys.forEach((key, depth) => {
+    path = member(path, key);
+    if (depth < problem.cycleToDepth) cyclePath = path;
+  });
+  return problem.cycleToDepth >= 0 ? `${path} ${problem.what} ${cyclePath}` : `${path} ${problem.what}`;
 }

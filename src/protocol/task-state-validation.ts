@@ -90,21 +90,23 @@ export function describeMalformedTaskState(state: unknown, jobId: string, checkp
   if (!isRecord(state) || !Array.isArray(state.keyedState) || !('operatorState' in state)) {
     return `${field} must be a TaskStateSnapshot { operatorState, keyedState: [] }`;
   }
+  const operator = state.operatorState;
+  const inline = operator === null || (isRecord(operator) && operator.kind === 'inline');
+  if (operator !== null && inline) {
+    if (!('value' in operator)) return `${field}.operatorState.value is missing`;
+    const problem = findJsonProblem(operator.value);
+    if (problem !== null) return `${field}.operatorState.value is not JSON: ${problem}`;
+  }
+  // The common acknowledgement names no file: it needs no area paths (built per acknowledgement, they were its main cost).
+  if (inline && state.keyedState.length === 0) return null;
   const areas: Areas = {
     privateArea: `${storageLayout.checkpointDirectory(asJobId(jobId), asCheckpointId(checkpointId))}/`,
     sharedArea: `${jobId}/shared/`,
     taskOwnedArea: `${jobId}/taskowned/`,
   };
-  const operator = state.operatorState;
-  if (operator !== null) {
-    if (isRecord(operator) && operator.kind === 'inline') {
-      if (!('value' in operator)) return `${field}.operatorState.value is missing`;
-      const problem = findJsonProblem(operator.value);
-      if (problem !== null) return `${field}.operatorState.value is not JSON: ${problem}`;
-    } else {
-      const problem = describeStream(operator, `${field}.operatorState`, 'private', areas, false);
-      if (problem !== null) return problem.replace(`.kind must be 'file', 'bytes'`, `.kind must be 'inline', 'file', 'bytes'`);
-    }
+  if (!inline) {
+    const problem = describeStream(operator, `${field}.operatorState`, 'private', areas, false);
+    if (problem !== null) return problem.replace(`.kind must be 'file', 'bytes'`, `.kind must be 'inline', 'file', 'bytes'`);
   }
   for (let index = 0; index < state.keyedState.length; index += 1) {
     const problem = describeKeyed(state.keyedState[index], `${field}.keyedState[${index}]`, areas);
