@@ -28,7 +28,7 @@ describe('TaskMessageBatcher', () => {
 
   it('delivers the messages sent until the receiver handles the batch as one batch, in the order they were sent', async () => {
     const recorder = spawnRecorder();
-    const batcher = new TaskMessageBatcher(recorder);
+    const batcher = new TaskMessageBatcher((message) => tell(recorder, message));
     batcher.send(failure('a', 'first'));
     batcher.send(failure('b', 'second'));
     batcher.send(failure('a', 'third'));
@@ -40,7 +40,7 @@ describe('TaskMessageBatcher', () => {
 
   it('tells the receiver with the first message, so a burst costs no extra event-loop turn on its way', async () => {
     const recorder = spawnRecorder();
-    const batcher = new TaskMessageBatcher(recorder);
+    const batcher = new TaskMessageBatcher((message) => tell(recorder, message));
     batcher.send(failure('a', 'first'));
     // The receiver's mailbox is FIFO: a Read told now is handled after the batch, which must therefore already be there.
     const read = ask(recorder, { type: 'Read' });
@@ -50,7 +50,7 @@ describe('TaskMessageBatcher', () => {
 
   it('keeps taking messages into the batch while the receiver is busy, and starts a new batch once it was read', async () => {
     const recorder = spawnRecorder();
-    const batcher = new TaskMessageBatcher(recorder);
+    const batcher = new TaskMessageBatcher((message) => tell(recorder, message));
     batcher.send(failure('a', '1'));
     for (let turn = 0; turn < 3; turn += 1) {
       // Reads queued ahead keep the receiver busy; the batch is read when its turn comes, after all three sends.

@@ -1,3 +1,4 @@
+import { InternalMessageLane } from './internal-message-lane.js';
 import type { Cancellable } from '../actor/clock.js';
 import { tell, type TypedRef } from '../actor/typed-ref.js';
 import { errorMessage } from '../core/error-message.js';
@@ -27,7 +28,7 @@ import { CheckpointHistoryWriter } from './checkpoint-history-writer.js';
 import type { CoordinatorEvent, CoordinatorEventBody } from './coordinator-event.js';
 import { logCoordinatorEvent } from './coordinator-event-log.js';
 import { LogLevel, logSafely, type Logger } from '../core/logger.js';
-import { hasInternalType, internal, isInternal, type CoordinatorMailboxMessage, type CoordinatorMessage } from './coordinator-message.js';
+import { hasInternalType, internal, isInternal, type CoordinatorInternalMessage, type CoordinatorMailboxMessage, type CoordinatorMessage } from './coordinator-message.js';
 import { isPathSafeId } from '../core/path-safe-id.js';
 import type { CoordinatorSettings } from './coordinator-options.js';
 import type { CoordinatorPhase } from './coordinator-phase.js';
@@ -87,23 +88,26 @@ export class CheckpointCoordinator {
   private lastCompletionTime = Number.NEGATIVE_INFINITY;
   /** Set by handlers that may have let a queued request run; the queue is looked at once, after the message. */
   private queueChanged = false;
+  /** Ids and finalization results: handled in a microtask after they arrive, not a mailbox turn later. */
+  private readonly lane = new InternalMessageLane((message) => this.guarded(message, () => this.dispatchInternal(message)));
 
   constructor(private readonly settings: CoordinatorSettings, private readonly environment: CoordinatorEnvironment) {
-    const { self } = environment;
-    const { storage } = environment;
+    const { storage, self } = environment;
+    const toSelf = (message: CoordinatorInternalMessage): void => tell(self, internal(message));
     this.historyWriter = settings.persistHistory && storage !== null
       ? new CheckpointHistoryWriter(storage, () => this.stats.persistedHistory(settings.jobId, settings.clock.now()), (message) => this.emit({ type: 'storage-failure', message }))
       : null;
     this.stats = new CheckpointStatsTracker(settings.historySize, () => this.historyWriter?.request());
     this.failures = new CheckpointFailureManager(settings.tolerableFailures);
     this.restarts = new RestartBackoff(settings.restartStrategy);
-    this.tasks = new TaskDeployments(settings.jobId, self, new TaskMessageBatcher(self).send, environment.stopTask);
+    this.tasks = new TaskDeployments(settings.jobId, environment.self, new TaskMessageBatcher(this.lane.offer, toSelf).send, environment.stopTask);
     this.trigger = new PeriodicTrigger(
       settings.clock, settings.interval, settings.initialDelay,
-      (generation) => tell(self, internal({ type: 'SchedulerTick', generation })),
-      () => tell(self, internal({ type: 'PauseElapsed' })),
+      (generation) => toSelf({ type: 'SchedulerTick', generation }),
+      () => toSelf({ type: 'PauseElapsed' }),
     );
-    this.finalizer = new CheckpointFinalizer(self, environment.idCounter, environment.storage, environment.store);
+    // Ids and finalization results take the lane: they are the steps every checkpoint waits for.
+    this.finalizer = new CheckpointFinalizer(this.lane.offer, environment.idCounter, environment.storage, environment.store);
     this.cleaner = new CheckpointCleaner(
       settings.jobId,
       environment.stateCleaner,
@@ -112,11 +116,20 @@ export class CheckpointCoordinator {
     );
   }
 
-  /** Handles one message. Never throws: malformed messages and internal errors are counted and reported. */
+  /** Sends the coordinator one of its own messages through its mailbox, behind what is queued there. */
+  private toSelf(message: CoordinatorInternalMessage): void {
+    tell(this.environment.self, internal(message));
+  }
+
+  /** Handles one message from the mailbox. Never throws: malformed messages and internal errors are counted and reported. */
   handle(message: CoordinatorMailboxMessage): void {
+    this.guarded(message, () => (isInternal(message) ? this.dispatchInternal(message) : this.receive(message)));
+  }
+
+  /** Runs one message's handling, then looks at the queue once; an internal error is counted and reported, never thrown. */
+  private guarded(message: unknown, handling: () => void): void {
     try {
-      if (isInternal(message)) this.dispatchInternal(message);
-      else this.receive(message);
+      handling();
       if (this.queueChanged) this.processQueue();
     } catch (error) {
       this.stats.counts.internalErrors += 1;
@@ -127,6 +140,7 @@ export class CheckpointCoordinator {
 
   /** Cancels every timer: the actor stopped (its system was stopped), so nothing it scheduled may keep the process alive. */
   dispose(): void {
+    this.lane.close();
     this.trigger.cancelAll();
     if (this.phase.status === 'restoring') this.phase.timer?.cancel();
     for (const inFlight of this.checkpoints.allPending()) inFlight.expiry.cancel();
@@ -317,7 +331,7 @@ export class CheckpointCoordinator {
       forced: request.kind !== 'periodic',
     };
     const pending = new PendingCheckpoint(this.settings.jobId, checkpointId, now, properties, this.tasks.table.participants());
-    const expiry = this.settings.clock.schedule(this.settings.timeout, () => tell(this.environment.self, internal({ type: 'CheckpointExpired', checkpointId })));
+    const expiry = this.settings.clock.schedule(this.settings.timeout, () => this.toSelf({ type: 'CheckpointExpired', checkpointId }));
     this.checkpoints.add({ pending, requesters: request.replyTo === null ? [] : [request.replyTo], expiry });
     this.stats.reportTriggered(pending);
     this.emit({ type: 'checkpoint-triggered', checkpointId, savepoint: properties.type === CheckpointType.SAVEPOINT });
@@ -426,7 +440,7 @@ export class CheckpointCoordinator {
       }
     }
     this.completionNotificationsDue.push(checkpointId);
-    tell(this.environment.self, internal({ type: 'NotifyTasksOfCompletion' }));
+    this.toSelf({ type: 'NotifyTasksOfCompletion' });
     for (const requester of inFlight?.requesters ?? []) tell(requester, { status: 'completed', checkpoint });
     this.emit({ type: 'checkpoint-completed', checkpoint });
     this.queueChanged = true;
@@ -532,7 +546,7 @@ export class CheckpointCoordinator {
     const phase = this.phase;
     if (phase.status !== 'restoring') return;
     const { token } = phase;
-    const run = (): void => tell(this.environment.self, internal({ type: 'RunRestore', token }));
+    const run = (): void => this.toSelf({ type: 'RunRestore', token });
     this.finalizer.afterFinalizations(() => {
       if (this.phase !== phase) return;
       if (delayMs === 0) run();
@@ -570,8 +584,7 @@ export class CheckpointCoordinator {
     const { checkpointId, states } = plan;
     this.tasks.tellRunning((taskId, attemptId, index) => ({ type: 'RestoreState', jobId, taskId, attemptId, checkpointId, state: states[index] ?? null }));
     if (checkpointId !== null) {
-      const { self } = this.environment;
-      this.finalizer.advanceCounterPast(checkpointId).catch((error: unknown) => tell(self, internal({ type: 'CounterAdvanceFailed', checkpointId, error: errorMessage(error) })));
+      this.finalizer.advanceCounterPast(checkpointId).catch((error: unknown) => this.toSelf({ type: 'CounterAdvanceFailed', checkpointId, error: errorMessage(error) }));
     }
     this.phase = { status: 'running' };
     this.failures.reset();
@@ -605,10 +618,9 @@ export class CheckpointCoordinator {
    * checkpoint that completed); the answer comes back as a message, after those finalizations' own.
    */
   private shutDownStores(status: JobStatus, replyTo: TypedRef<{ readonly done: true }> | null): void {
-    const { self } = this.environment;
     this.finalizer.shutdown(status).then(
-      () => tell(self, internal({ type: 'StoresShutDown', error: null, replyTo })),
-      (error: unknown) => tell(self, internal({ type: 'StoresShutDown', error: errorMessage(error), replyTo })),
+      () => this.toSelf({ type: 'StoresShutDown', error: null, replyTo }),
+      (error: unknown) => this.toSelf({ type: 'StoresShutDown', error: errorMessage(error), replyTo }),
     );
   }
 

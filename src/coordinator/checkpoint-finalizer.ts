@@ -1,4 +1,3 @@
-import { tell, type TypedRef } from '../actor/typed-ref.js';
 import { errorMessage } from '../core/error-message.js';
 import type { CheckpointId } from '../core/ids.js';
 import type { JobStatus } from '../core/job-status.js';
@@ -6,7 +5,7 @@ import type { CheckpointIDCounter } from '../checkpoint/checkpoint-id-counter.js
 import type { CompletedCheckpoint } from '../checkpoint/completed-checkpoint.js';
 import { CheckpointAddOutcomeUnknownError, type CompletedCheckpointStore } from '../checkpoint/completed-checkpoint-store.js';
 import type { CheckpointStorage } from '../storage/checkpoint-storage.js';
-import { internal, type CoordinatorInternalMessage } from './coordinator-message.js';
+import type { CoordinatorInternalMessage } from './coordinator-message.js';
 
 /**
  * The coordinator's only asynchronous part: checkpoint ids from the counter, metadata writes and store adds, and the
@@ -18,7 +17,7 @@ export class CheckpointFinalizer {
   private finalizeChain: Promise<unknown> = Promise.resolve();
 
   constructor(
-    private readonly self: TypedRef<CoordinatorInternalMessage>,
+    private readonly toSelf: (message: CoordinatorInternalMessage) => void,
     private readonly idCounter: CheckpointIDCounter,
     private readonly storage: CheckpointStorage | null,
     private readonly store: CompletedCheckpointStore,
@@ -26,12 +25,12 @@ export class CheckpointFinalizer {
 
   /** Asks the counter for the next id; the answer comes back as `CheckpointIdAssigned` or `CheckpointIdFailed` with `token`. */
   assignId(token: number): void {
-    const { self, idCounter } = this;
+    const { toSelf, idCounter } = this;
     this.counterChain = this.counterChain
       .then(() => idCounter.getAndIncrement())
       .then(
-        (checkpointId) => tell(self, internal({ type: 'CheckpointIdAssigned', token, checkpointId })),
-        (error: unknown) => tell(self, internal({ type: 'CheckpointIdFailed', token, error: errorMessage(error) })),
+        (checkpointId) => toSelf({ type: 'CheckpointIdAssigned', token, checkpointId }),
+        (error: unknown) => toSelf({ type: 'CheckpointIdFailed', token, error: errorMessage(error) }),
       );
   }
 
@@ -50,14 +49,14 @@ export class CheckpointFinalizer {
    * before it; reports `CheckpointFinalized`, or `CheckpointFinalizeFailed` saying which step failed.
    */
   finalize(checkpoint: CompletedCheckpoint): void {
-    const { self } = this;
+    const { toSelf } = this;
     this.finalizeChain = this.finalizeChain
       .then(() => this.persist(checkpoint))
       .then(
-        () => tell(self, internal({ type: 'CheckpointFinalized', checkpoint })),
-        (error: unknown) => tell(self, internal({
+        () => toSelf({ type: 'CheckpointFinalized', checkpoint }),
+        (error: unknown) => toSelf({
           type: 'CheckpointFinalizeFailed', checkpoint, error: errorMessage(error), storeKeepsState: error instanceof StoreKeepsStateError,
-        })),
+        }),
       );
   }
 
