@@ -251,8 +251,6 @@ export class JobContender implements LeaderContender {
     } catch (error) {
       this.report(`removing the graph of ended job ${jobId} failed: ${errorMessage(error)}`);
     }
-    // The job is over: what its retention let go of is deleted before it is reported ended.
-    await run.setup.discarder.whenIdle();
     if (settings.blobs !== null) {
       settings.blobs.markJobStopped(jobId);
       await settings.blobs.cleanupJob(jobId).catch((error: unknown) => this.report(`cleaning up the blobs of ended job ${jobId} failed: ${errorMessage(error)}`));

@@ -93,7 +93,8 @@ export class JobRun {
   /**
    * Ends the run: the coordinator aborts pending checkpoints, waits for the finalizations in flight, stops the tasks and
    * shuts the store and id counter down with `jobStatus` (SUSPENDED keeps everything for the next leader; a terminal
-   * status applies the retention). A second call does nothing.
+   * status applies the retention). Resolves once the deletions this caused are done (each is retried on the clock), so
+   * a process that exits next leaves nothing behind. A second call does nothing.
    */
   async end(jobStatus: JobStatus): Promise<void> {
     if (this.ended) return;
@@ -103,5 +104,6 @@ export class JobRun {
     } finally {
       stop(this.system);
     }
+    await this.setup.discarder.whenIdle();
   }
 }
