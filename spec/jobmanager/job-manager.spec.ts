@@ -94,7 +94,7 @@ describe('job manager', () => {
     await letStandbyCheck(standby);
     const started = await standby.events.waitFor('job-started', 'the standby takes the job over');
     expect(started.restoredCheckpointId).to.equal(second.checkpointId);
-    expect(started.generation).to.be.greaterThan(1);
+    expect(started.session.generation).to.be.greaterThan(1);
     expect(leader.events.all.find((event) => event.type === 'job-suspended')).to.deep.include({ jobId: 'orders', reason: 'stopped' });
     expect(await read(standby.manager, 'orders', 'a')).to.deep.equal({ k1: 1, k2: 2 });
     expect(await read(standby.manager, 'orders', 'b')).to.deep.equal({ k3: 3 });

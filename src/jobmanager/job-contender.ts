@@ -221,7 +221,7 @@ export class JobContender implements LeaderContender {
     this.run = run;
     settings.blobs?.markJobRunning(jobId);
     settings.onEvent({
-      type: 'job-started', jobId, generation: session.generation, restoredCheckpointId: run.restoredCheckpointId, restoredFrom: run.setup.restoredFrom,
+      type: 'job-started', jobId, session, restoredCheckpointId: run.restoredCheckpointId, restoredFrom: run.setup.restoredFrom,
       orphansRemoved: run.setup.orphansRemoved.length, sweepSkipped: run.setup.sweepSkipped,
     });
     return run;

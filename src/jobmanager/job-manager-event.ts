@@ -1,5 +1,6 @@
 import type { CoordinatorEvent } from '../coordinator/coordinator-event.js';
 import type { JobStatus } from '../core/job-status.js';
+import type { LeaderSession } from '../ha/leader-session.js';
 import type { LeadershipLossReason } from '../ha/leadership-loss-reason.js';
 import type { AdoptedRestorePoint } from '../recovery/prepare-high-availability-checkpointing.js';
 
@@ -11,8 +12,8 @@ export type JobManagerEvent =
   | {
     readonly type: 'job-started';
     readonly jobId: string;
-    /** The leadership generation its writes carry. */
-    readonly generation: number;
+    /** The leadership its writes carry (`generation` is the fencing token). */
+    readonly session: LeaderSession;
     /** The checkpoint (or savepoint) the tasks are restored from, null when they start empty. */
     readonly restoredCheckpointId: number | null;
     /** The savepoint or retained checkpoint adopted on this (first) start, or null. */

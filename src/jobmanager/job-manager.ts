@@ -116,12 +116,15 @@ export class JobManager {
    * @throws JobNotLedHereError.
    */
   triggerSavepoint(jobId: string, request: SavepointRequest = {}): Promise<CheckpointOutcome> {
-    return ask(this.coordinatorOrThrow(jobId), { type: 'TriggerSavepoint', ...request });
+    return this.askRun(jobId, (coordinator) => ask(coordinator, { type: 'TriggerSavepoint', ...request }));
   }
 
-  /** Triggers a checkpoint of a job that runs here and resolves with its outcome. @throws JobNotLedHereError. */
+  /**
+   * Triggers a checkpoint of a job that runs here and resolves with its outcome.
+   * @throws JobNotLedHereError, also when the job stops running here before the checkpoint ended.
+   */
   triggerCheckpoint(jobId: string): Promise<CheckpointOutcome> {
-    return ask(this.coordinatorOrThrow(jobId), { type: 'TriggerCheckpointNow' });
+    return this.askRun(jobId, (coordinator) => ask(coordinator, { type: 'TriggerCheckpointNow' }));
   }
 
   /** The coordinator of a job that runs here (for stats, tasks and requests), or null. */
@@ -151,10 +154,15 @@ export class JobManager {
     if (this.ownsServices) await this.ha.close();
   }
 
-  private coordinatorOrThrow(jobId: string): CheckpointCoordinatorRef {
-    const coordinator = this.coordinatorOf(jobId);
-    if (coordinator === null) throw new JobNotLedHereError(jobId, this.instanceId);
-    return coordinator;
+  /** Asks the coordinator of a job that runs here; a run that stops before answering rejects with JobNotLedHereError. */
+  private async askRun(jobId: string, request: (coordinator: CheckpointCoordinatorRef) => Promise<CheckpointOutcome>): Promise<CheckpointOutcome> {
+    const run = this.contenders.get(jobId)?.currentRun ?? null;
+    if (run === null) throw new JobNotLedHereError(jobId, this.instanceId);
+    const stopped = run.stopped.then((): never => {
+      throw new JobNotLedHereError(jobId, this.instanceId);
+    });
+    stopped.catch(() => undefined);
+    return Promise.race([request(run.coordinator), stopped]);
   }
 
   private onGraphChange(change: JobGraphChange): void {

@@ -36,6 +36,9 @@ export interface JobRunContext {
  */
 export class JobRun {
   private ended = false;
+  private markStopped: () => void = () => undefined;
+  /** Resolves once the run's actor system is stopped: requests still in its mailboxes will never be answered. */
+  readonly stopped: Promise<void> = new Promise((resolve) => { this.markStopped = resolve; });
 
   private constructor(
     readonly session: LeaderSession,
@@ -103,6 +106,7 @@ export class JobRun {
       await ask(this.coordinator, { type: 'ShutdownCoordinator', jobStatus }, SHUTDOWN_TIMEOUT_MS);
     } finally {
       stop(this.system);
+      this.markStopped();
     }
     await this.setup.discarder.whenIdle();
   }

@@ -17,6 +17,8 @@ export type JobManagerChildCommand =
   | { readonly cmd: 'checkpoint'; readonly jobId: string }
   | { readonly cmd: 'savepoint'; readonly jobId: string; readonly targetDirectory?: string }
   | { readonly cmd: 'terminate'; readonly jobId: string; readonly status: JobStatus }
+  /** Writes the job's graph again with the leadership this process last started the job with (a stale one after a takeover). */
+  | { readonly cmd: 'write-with-last-session'; readonly jobId: string }
   | { readonly cmd: 'close' };
 
 /** The digest of an empty state: what a task restored without a checkpoint reports. */

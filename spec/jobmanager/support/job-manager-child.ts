@@ -13,6 +13,7 @@ import { HeapKeyedStateBackend, SnapshotStrategy, type HeapKeyedStateBackendOpti
 import type { CheckpointId } from '../../../src/core/ids.js';
 import type { JsonValue } from '../../../src/core/json.js';
 import type { HighAvailabilityOptions } from '../../../src/ha/high-availability-options.js';
+import type { LeaderSession } from '../../../src/ha/leader-session.js';
 import { startJobManager, type JobManager } from '../../../src/jobmanager/job-manager.js';
 import type { JobManagerEvent } from '../../../src/jobmanager/job-manager-event.js';
 import type { OperatorKindFactory } from '../../../src/jobmanager/operator-kind.js';
@@ -82,7 +83,11 @@ const generator: OperatorKindFactory = (context) => {
   };
 };
 
+/** The leadership each job was last started with here. */
+const lastSessions = new Map<string, LeaderSession>();
+
 function report(event: JobManagerEvent): void {
+  if (event.type === 'job-started') lastSessions.set(event.jobId, event.session);
   if (event.type !== 'coordinator-event') {
     print({ e: event.type, ...(event as unknown as Record<string, JsonValue>) });
     return;
@@ -132,6 +137,18 @@ createInterface({ input: process.stdin }).on('line', (line) => {
     case 'terminate':
       manager.terminateJob(command.jobId, command.status).then(() => print({ e: 'terminate-outcome', status: 'done' }), (error: unknown) => print({ e: 'terminate-outcome', status: 'refused', message: String(error) }));
       return;
+    case 'write-with-last-session': {
+      const session = lastSessions.get(command.jobId);
+      if (session === undefined) return print({ e: 'write-outcome', status: 'no-session' });
+      void (async () => {
+        const stored = await manager.ha.jobGraphStore.recoverJobGraph(command.jobId);
+        await manager.ha.jobGraphStore.putJobGraph(session, command.jobId, stored?.graph ?? null);
+      })().then(
+        () => print({ e: 'write-outcome', status: 'written', generation: session.generation }),
+        (error: unknown) => print({ e: 'write-outcome', status: 'rejected', name: error instanceof Error ? error.name : 'unknown', message: String(error) }),
+      );
+      return;
+    }
     case 'close':
       void manager.close().then(async () => {
         await pool?.end();
