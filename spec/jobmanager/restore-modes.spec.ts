@@ -59,7 +59,9 @@ describe('savepoints and restore modes through the job manager', () => {
   it('no-claim (the default): the job restores the savepoint, its first checkpoint is full, and it never deletes a file of the savepoint', async () => {
     const savepoint = await aSavepointOfAFinishedJob();
     const before = await contentOf(savepoint.path);
-    const started = await leader.manager.submitJob(cluster.definition('copy', { restoreFrom: { path: savepoint.path } }, ['a']));
+    // Segments enough that only the restore mode, not a compaction, makes the first checkpoint full.
+    const tasks = [{ taskId: 'a', operator: 'counter', config: { maxSegments: 6 } }];
+    const started = await leader.manager.submitJob(cluster.definition('copy', { restoreFrom: { path: savepoint.path }, tasks }));
     expect(started.restoredFrom).to.deep.include({ kind: 'savepoint', mode: RestoreMode.NO_CLAIM, checkpointId: savepoint.id });
     expect(started.restoredCheckpointId).to.equal(savepoint.id);
     expect(await read(leader.manager, 'copy', 'a')).to.deep.equal(savepoint.entries);
