@@ -93,7 +93,9 @@ export class JobManager {
       await contender.retire();
       throw new JobAlreadySubmittedError(jobId, 'another job manager holds its leadership');
     }
-    const run = await (contender.submitted as Promise<Awaited<NonNullable<JobContender['submitted']>>>);
+    const submitted = contender.submitted;
+    if (submitted === null) throw new Error(`job ${jobId}: a submitting contender has a submission`);
+    const run = await submitted;
     return { jobId, generation: run.session.generation, restoredCheckpointId: run.restoredCheckpointId, restoredFrom: run.setup.restoredFrom };
   }
 
