@@ -1,4 +1,5 @@
 import { setTimeout as delay } from 'node:timers/promises';
+import type { PersistedCheckpointHistory } from '../src/checkpoint/checkpoint-history.js';
 import type { CheckpointIDCounter } from '../src/checkpoint/checkpoint-id-counter.js';
 import type { CompletedCheckpoint } from '../src/checkpoint/completed-checkpoint.js';
 import type { CheckpointId, JobId } from '../src/core/ids.js';
@@ -78,5 +79,13 @@ export class ThrottledCheckpointStorage implements CheckpointStorage {
 
   openIdCounter(jobId: JobId): Promise<CheckpointIDCounter> {
     return this.inner.openIdCounter(jobId);
+  }
+
+  writeHistory(history: PersistedCheckpointHistory): Promise<string> {
+    return this.inner.writeHistory(history);
+  }
+
+  readHistory(jobId: JobId): Promise<PersistedCheckpointHistory | null> {
+    return this.inner.readHistory(jobId);
   }
 }

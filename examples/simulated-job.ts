@@ -5,7 +5,7 @@
  * back with exactly the state it had snapshotted for that checkpoint, audits the files, and exits 0 when all is well.
  */
 import { rm } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { relative, resolve } from 'node:path';
 import { start, stop } from 'nact';
 import {
   ask,
@@ -25,6 +25,7 @@ import {
   type KeyedStateHandle,
   type RunningTask,
   type TaskContext,
+  type TaskStateSnapshot,
   type TypedRef,
   type TaskMessage,
 } from '../src/index.js';
@@ -86,9 +87,9 @@ function countingOperator(storage: FileSystemCheckpointStorage) {
 
 const kib = (bytes: number): string => `${(bytes / 1024).toFixed(1)} KiB`;
 
-function fileSizes(checkpoint: CompletedCheckpoint): Map<string, number> {
+function fileSizes(state: TaskStateSnapshot): Map<string, number> {
   const files = new Map<string, number>();
-  for (const state of Object.values(checkpoint.taskStates)) {
+  {
     for (const keyed of state.keyedState) {
       if (keyed.kind === 'key-groups') {
         if (keyed.stream.kind === 'file') files.set(keyed.stream.path, keyed.stream.size);
@@ -111,7 +112,7 @@ async function main(): Promise<number> {
   const completed: CompletedCheckpoint[] = [];
   let restored: Extract<CoordinatorEvent, { type: 'state-restored' }> | null = null;
 
-  console.log(`nact-checkpoint demo: ${TASKS} tasks, a checkpoint every 200 ms, incremental state in ${BASE_DIRECTORY}/${JOB_ID}\n`);
+  console.log(`demo 1/2, incremental checkpoints and a task failure: ${TASKS} counting tasks, a checkpoint every 200 ms to ${BASE_DIRECTORY}/${JOB_ID}; one task crashes and every task is restored\n`);
   const coordinator = spawnCheckpointCoordinator(system, {
     jobId: JOB_ID,
     interval: 200,
@@ -126,8 +127,20 @@ async function main(): Promise<number> {
           const { checkpoint } = event;
           completed.push(checkpoint);
           let written = 0;
-          for (const [path, size] of fileSizes(checkpoint)) if (!uploaded.has(path)) { uploaded.add(path); written += size; }
-          console.log(`  checkpoint ${String(checkpoint.checkpointId).padStart(2)} completed in ${String(checkpoint.completionTimestamp - checkpoint.triggerTimestamp).padStart(3)} ms: written ${kib(written).padStart(9)}, referenced ${kib(checkpoint.stateSize).padStart(9)}`);
+          let compacted = 0;
+          for (const state of Object.values(checkpoint.taskStates)) {
+            let taskWritten = 0;
+            let taskSize = 0;
+            for (const [path, size] of fileSizes(state)) {
+              taskSize += size;
+              if (!uploaded.has(path)) { uploaded.add(path); taskWritten += size; }
+            }
+            written += taskWritten;
+            // An incremental task uploads only what changed, until it holds more than maxSegments segments and compacts.
+            if (completed.length > 1 && taskSize > 0 && taskWritten >= taskSize * 0.9) compacted += 1;
+          }
+          const label = completed.length === 1 ? '  (first: the whole state)' : compacted > 0 ? `  (compaction: ${compacted} task(s) re-uploaded their whole state)` : '';
+          console.log(`  checkpoint ${String(checkpoint.checkpointId).padStart(2)} completed in ${String(checkpoint.completionTimestamp - checkpoint.triggerTimestamp).padStart(3)} ms: written ${kib(written).padStart(9)}, referenced ${kib(checkpoint.stateSize).padStart(9)}${label}`);
           break;
         }
         case 'checkpoint-failed':
@@ -196,7 +209,9 @@ async function main(): Promise<number> {
 
   let ok = true;
   console.log('restore check (state each task got back == what it snapshotted for that checkpoint):');
-  for (const restore of restores) {
+  // Tasks restore concurrently; print them in task order.
+  const byTask = [...restores].sort((a, b) => a.taskId.localeCompare(b.taskId, 'en', { numeric: true }));
+  for (const restore of byTask) {
     const expected = snapshots.get(`${restore.taskId}@${restore.checkpointId}`);
     const same = expected !== undefined && expected.processed === restore.processed && JSON.stringify(sortKeys(expected.sensors)) === JSON.stringify(sortKeys(restore.sensors));
     ok &&= same && restore.checkpointId === restoredTo;
@@ -221,7 +236,8 @@ async function main(): Promise<number> {
   ok &&= audit.ok;
   console.log(`\nsummary: ${stats.counts.completed} checkpoints completed, ${stats.counts.failed} aborted, ${stats.counts.taskRestarts} task restart, ${stats.counts.restored} restore, ${sent} events sent`);
   console.log(`audit of ${audit.checkpointsChecked} retained checkpoints on disk: ${audit.filesChecked} files verified, ${audit.missing.length} missing, ${audit.corrupt.length} corrupt, ${audit.orphans.length} orphans`);
-  console.log(`checkpoints kept (job SUSPENDED) in ${BASE_DIRECTORY}/${JOB_ID}; audit them with: npm run verify -- --job ${JOB_ID}`);
+  console.log(`checkpoints kept (job SUSPENDED) in ${BASE_DIRECTORY}/${JOB_ID}`);
+  console.log(`look next: npx nact-checkpoint report --dir ${relative(process.cwd(), BASE_DIRECTORY) || '.'} --job ${JOB_ID} --out report.html   (history, list, inspect <id>, verify: see --help)`);
   console.log(ok ? '\nrestore: verified' : '\nrestore: FAILED');
   return ok ? 0 : 1;
 }

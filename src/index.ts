@@ -13,6 +13,9 @@ export { findJsonProblem } from './core/json-problem.js';
 export { MAX_TIMER_DELAY_MS } from './core/timer-limits.js';
 export { InvalidOptionError } from './core/invalid-option-error.js';
 
+// Logging: one pino-compatible logger for everything the engine reports; quiet unless NODE_DEBUG=nact-checkpoint
+export { defaultLogger, validateLogger, LogLevel, DEBUG_SECTION, type Logger, type LogFields, type LogMethod } from './core/logger.js';
+
 // Protocol
 export type {
   TaskEnvelope, TriggerCheckpoint, NotifyCheckpointComplete, NotifyCheckpointAborted, RestoreState, CoordinatorToTaskMessage,
@@ -27,13 +30,20 @@ export type {
 export { spawnCheckpointCoordinator } from './coordinator/spawn-checkpoint-coordinator.js';
 export type { CheckpointCoordinatorRef } from './coordinator/checkpoint-coordinator.js';
 export type { CoordinatorMessage } from './coordinator/coordinator-message.js';
-export { validateCoordinatorOptions, type CheckpointCoordinatorOptions, type CoordinatorSettings } from './coordinator/coordinator-options.js';
+export { validateCoordinatorOptions, DEFAULT_HISTORY_SIZE, type CheckpointCoordinatorOptions, type CoordinatorSettings } from './coordinator/coordinator-options.js';
 export { DEFAULT_RESTART_STRATEGY, RestartBackoff, validateRestartStrategy, type RestartStrategy, type RestartStrategyOption, type RestartDecision } from './coordinator/restart-strategy.js';
 export { describeMalformedMessage } from './protocol/message-validation.js';
 export { describeMalformedTaskState } from './protocol/task-state-validation.js';
 export type { CheckpointStats } from './protocol/checkpoint-stats.js';
 export type { CheckpointOutcome, RestoreOutcome } from './protocol/checkpoint-outcome.js';
-export type { CoordinatorEvent } from './coordinator/coordinator-event.js';
+export type { CoordinatorEvent, CoordinatorEventBody, CoordinatorEventEnvelope, CoordinatorEventType } from './coordinator/coordinator-event.js';
+export { coordinatorEventLogLine, type CoordinatorEventLogLine } from './coordinator/coordinator-event-log.js';
+export {
+  CheckpointHistoryStatus,
+  type CheckpointHistory, type CheckpointHistoryEntry, type CheckpointHistorySummary, type AcknowledgementLatencySummary, type MinAvgMax,
+  type RestoreRecord, type CheckpointHistoryTotals, type PersistedCheckpointHistory,
+} from './checkpoint/checkpoint-history.js';
+export { encodeCheckpointHistory, decodeCheckpointHistory, CHECKPOINT_HISTORY_FORMAT_VERSION } from './storage/checkpoint-history-codec.js';
 export { inMemoryStateCleaner, type CheckpointStateCleaner, type DiscardCauseOfStore } from './coordinator/checkpoint-state-cleaner.js';
 export type { DiscardRefusal } from './coordinator/checkpoint-cleaner.js';
 export { DefaultCheckpointStateCleaner } from './recovery/default-checkpoint-state-cleaner.js';
@@ -68,7 +78,7 @@ export {
   type KeyGroupRange, type KeyGroupsStateHandle, type StateFileReference, type IncrementalKeyedStateHandle, type KeyedStateHandle,
   type TaskStateSnapshot, type SnapshotResult,
 } from './state/state-handles.js';
-export { stateSizeOf } from './state/state-size.js';
+export { stateSizeOf, persistedSizeOf, filePathsOf } from './state/state-size.js';
 export { SharedStateRegistry, type SharedStateDiscardCallback, type SharedStateEntry } from './state/shared-state-registry.js';
 export { sharedStateRegistryKey, parseSharedStateRegistryKey, describeSharedStateRegistryKey, type SharedStateRegistryKey, type SharedStateRegistryKeyParts } from './state/shared-state-registry-key.js';
 export { UnknownSharedStateError, SharedStateOperation } from './state/unknown-shared-state-error.js';

@@ -14,6 +14,7 @@ import { JobStatus } from '../../src/core/job-status.js';
 import { CommittedOutput } from '../../src/dataflow/committed-output.js';
 import { createDataflowJob } from '../../src/dataflow/dataflow-job.js';
 import { FileSystemCheckpointStorage } from '../../src/storage/filesystem-checkpoint-storage.js';
+import { prepareCheckpointing } from '../../src/recovery/prepare-checkpointing.js';
 import { expectedWordCounts, generateLines, seededRandom, sortWordCounts, wordCountGraph, type WordCount } from './word-count-job.js';
 
 const JOB_ID = 'word-count';
@@ -26,7 +27,12 @@ const lines = generateLines(4_000, seed);
 const started = Date.now();
 const at = (): string => `${String(Date.now() - started).padStart(5)} ms`;
 
+console.log(`demo 2/2, exactly-once dataflow under failures: word count (2 sources -> 4 tokenizers -> 4 counters -> 1 transactional sink), a checkpoint every 50 ms to ${join(BASE, JOB_ID)}, ${FAILURES} injected task failures\n`);
+// A fresh run: the committed output below starts empty, so nothing of an earlier run may be restored.
 await rm(join(BASE, JOB_ID), { recursive: true, force: true });
+const storage = new FileSystemCheckpointStorage(BASE);
+// The durable set-up: subsumed checkpoints' chk-* directories are deleted, ids survive restarts, orphans are swept.
+const checkpointing = await prepareCheckpointing({ jobId: JOB_ID, storage, retained: 2 });
 const system = start();
 const output = new CommittedOutput<WordCount>();
 const job = createDataflowJob(system, wordCountGraph(lines, output), { pace: { recordsPerStep: 4, stepDelayMs: 1 } });
@@ -37,7 +43,7 @@ const coordinator = spawnCheckpointCoordinator(system, {
   jobId: JOB_ID,
   interval: 50,
   timeout: 5_000,
-  storage: new FileSystemCheckpointStorage(BASE),
+  ...checkpointing,
   // Flink's default restart strategy with a short backoff, so the demo's injected failures cost little time.
   restartStrategy: { kind: 'exponential-delay', initialBackoff: 20, maxBackoff: 200 },
   ...job.coordinatorOptions((event) => {
@@ -95,6 +101,8 @@ const committed = await new Promise<boolean>((resolve) => {
 });
 await ask(coordinator, { type: 'ShutdownCoordinator', jobStatus: JobStatus.FINISHED });
 stop(system);
+// A FINISHED job discards its checkpoints; wait for the deletions, so the count below is what stays on disk.
+await checkpointing.discarder.whenIdle();
 
 const metadata = (await readdir(join(BASE, JOB_ID)).catch(() => [])).filter((name) => name.startsWith('chk-')).length;
 const got = sortWordCounts(output.records());
@@ -104,7 +112,8 @@ const gotKeys = new Set(got.map(key));
 const missing = expected.filter((record) => !gotKeys.has(key(record))).length;
 const duplicates = got.length - gotKeys.size;
 const stats = output.stats();
-console.log(`${at()}  committed ${got.length} records in ${stats.committedTransactions} transactions (${stats.repeatedCommits} repeated commits after restores were no-ops); ${metadata} checkpoint directories under ${join(BASE, JOB_ID)}`);
+console.log(`${at()}  committed ${got.length} records in ${stats.committedTransactions} transactions (${stats.repeatedCommits} repeated commits after restores were no-ops); ${metadata} checkpoint directories left under ${join(BASE, JOB_ID)} (the job FINISHED)`);
+console.log(`look next: npx nact-checkpoint report --dir ${BASE} --job ${JOB_ID} --out report.html   (or: history --dir ${BASE} --job ${JOB_ID})`);
 const summary = `${expected.length} words, ${counts.checkpoints} checkpoints, ${counts.failures} failures, ${counts.restores} restores`;
 if (committed && missing === 0 && duplicates === 0 && got.length === expected.length) {
   console.log(`exactly-once: verified (${summary})`);

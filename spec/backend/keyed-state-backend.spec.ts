@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { RecordingLogger } from '../../src/testing/recording-logger.js';
 import fc from 'fast-check';
 import sinon from 'sinon';
 import { asCheckpointId, asJobId, type CheckpointId } from '../../src/core/ids.js';
@@ -635,17 +636,14 @@ describe('HeapKeyedStateBackend', () => {
           expect(contentOf(await HeapKeyedStateBackend.restore(options({ strategy, storage: config.storage }), [viaJson(jobManagerOwnedSnapshot)]))).to.deep.equal(new Map([['a', 1]]));
         });
 
-        it('reports a failed local write as a process warning when no reporter is given', async () => {
-          const warning = sinon.stub(process, 'emitWarning');
-          try {
-            const config = options({ strategy, taskLocalStorage: new FailingWriteTaskLocalStorage(new InMemoryTaskLocalStorage()) });
-            await aBackend(config, { a: 1 }).snapshot(id(1));
-            expect(warning.calledOnce).to.equal(true);
-            expect(String(warning.firstCall.args[0])).to.include('checkpoint 1 of job job-1').and.to.include('ENOSPC');
-            expect(warning.firstCall.args[1]).to.deep.equal({ code: 'NACT_CHECKPOINT_TASK_LOCAL_WRITE_FAILED' });
-          } finally {
-            warning.restore();
-          }
+        it('reports a failed local write as a warning to its logger when no reporter is given', async () => {
+          const logger = new RecordingLogger();
+          const config = options({ strategy, taskLocalStorage: new FailingWriteTaskLocalStorage(new InMemoryTaskLocalStorage()), logger });
+          await aBackend(config, { a: 1 }).snapshot(id(1));
+          expect(logger.lines).to.have.length(1);
+          expect(logger.lines[0]?.level).to.equal('warn');
+          expect(logger.lines[0]?.message).to.include('checkpoint 1 of job job-1').and.to.include('ENOSPC');
+          expect(logger.lines[0]?.fields).to.deep.include({ code: 'NACT_CHECKPOINT_TASK_LOCAL_WRITE_FAILED', jobId: 'job-1', checkpointId: 1 });
         });
       });
     }

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { start, stop, type Ref } from 'nact';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ManualClock } from '../../src/actor/manual-clock.js';
+import { ManualClock } from '../../src/testing/index.js';
 import { ask, type TypedRef } from '../../src/actor/typed-ref.js';
 import { BlobStore } from '../../src/blob/blob-store.js';
 import { loadOperatorKind, putOperatorBundle } from '../../src/blob/operator-bundle.js';

@@ -21,9 +21,9 @@ describe('nact-checkpoint command line', () => {
 
       expect(run.exitCode).to.equal(0);
       expect(run.stderr).to.equal('');
-      expect(run.lines[0]).to.equal('nact-checkpoint: look into and maintain the checkpoint directory of a nact-checkpoint job');
-      for (const command of ['list ', 'inspect <id> ', 'verify ', 'gc ']) expect(run.lines.some((line) => line.startsWith(`  ${command}`)), command).to.equal(true);
-      for (const option of ['--dir <path>', '--job <id>', '--json', '-h, --help', '--version', '--yes']) {
+      expect(run.lines[0]).to.equal('nact-checkpoint: look into, maintain and report on the checkpoint directory of a nact-checkpoint job');
+      for (const command of ['list ', 'inspect <id> ', 'verify ', 'gc ', 'history ', 'report ']) expect(run.lines.some((line) => line.startsWith(`  ${command}`)), command).to.equal(true);
+      for (const option of ['--dir <path>', '--job <id>', '--json', '-h, --help', '--version', '--yes', '--out <file>']) {
         expect(run.lines.some((line) => line.startsWith(`  ${option} `)), option).to.equal(true);
       }
       for (const [name, code] of Object.entries(CliExitCode)) {
@@ -53,8 +53,8 @@ describe('nact-checkpoint command line', () => {
 
   describe('with a bad command line', () => {
     const badCommandLines: readonly [string, () => string[], () => string, string][] = [
-      ['no command', () => ['--dir', directory], () => 'error: missing command; one of list, inspect, verify, gc', "run 'nact-checkpoint --help' for usage"],
-      ['an unknown command', () => ['lsit'], () => "error: unknown command 'lsit'; commands: list, inspect, verify, gc", "run 'nact-checkpoint --help' for usage"],
+      ['no command', () => ['--dir', directory], () => 'error: missing command; one of list, inspect, verify, gc, history, report', "run 'nact-checkpoint --help' for usage"],
+      ['an unknown command', () => ['lsit'], () => "error: unknown command 'lsit'; commands: list, inspect, verify, gc, history, report", "run 'nact-checkpoint --help' for usage"],
       ['an unknown option', () => ['list', '--dir', directory, '--jb', 'job-1'], () => "error: Unknown option '--jb'", "run 'nact-checkpoint --help' for usage"],
       ['the old --remove-orphans (pointing to gc --yes)', () => ['verify', '--remove-orphans', '--dir', directory, '--job', 'job-1'], () => "error: Unknown option '--remove-orphans'; orphans are deleted by 'gc --yes' now", "run 'nact-checkpoint --help' for usage"],
       ['--job without a value', () => ['list', '--dir', directory, '--job'], () => "error: Option '--job <value>' argument missing", "run 'nact-checkpoint --help' for usage"],
@@ -136,7 +136,7 @@ describe('nact-checkpoint command line', () => {
 
         expect(run.exitCode).to.equal(CliExitCode.NOT_A_JOB_DIRECTORY);
         expect(run.errorLines).to.deep.equal([
-          `error: ${join(directory, 'photos')} is not a job directory: it holds no chk-<id>/, shared/, taskowned/ or checkpoint-id-counter (is --dir right?)`,
+          `error: ${join(directory, 'photos')} is not a job directory: it holds no chk-<id>/, shared/, taskowned/, checkpoint-id-counter or checkpoint-history.json (is --dir right?)`,
         ]);
       });
 

@@ -420,10 +420,10 @@ describe('CheckpointCoordinator', () => {
       expect(outcome).to.deep.include({ status: 'failed', checkpointId: 1, reason: CheckpointFailureReason.IO_FAILURE });
       await h.settle();
       expect([cleaner.discardedFiles, cleaner.abortedDirectories, cleaner.released]).to.deep.equal([[], [], []]);
-      expect(h.events.find((event) => event.type === 'state-discard-refused')).to.deep.equal({
-        type: 'state-discard-refused', checkpointId: 1,
+      expect(h.events.find((event) => event.type === 'state-discard-refused')).to.deep.equal(h.stamped({
+        type: 'state-discard-refused', checkpointId: asCheckpointId(1),
         refused: ['job-1/chk-1/source-operator', 'job-1/shared/source-1'].map((path) => ({ path, reason: 'the store retains another checkpoint 1' })),
-      });
+      }));
       expect((await h.stats()).counts.refusedDiscards).to.equal(2);
     });
 
@@ -440,9 +440,9 @@ describe('CheckpointCoordinator', () => {
       expect((await outcome).status).to.equal('completed');
       await h.settle();
       expect(cleaner.discardedFiles).to.deep.equal([]);
-      expect(h.events.find((event) => event.type === 'state-discard-refused')).to.deep.equal({
-        type: 'state-discard-refused', checkpointId: 1, refused: [{ path: 'job-1/chk-1/source-operator', reason: 'retained checkpoint 1 references it' }],
-      });
+      expect(h.events.find((event) => event.type === 'state-discard-refused')).to.deep.equal(h.stamped({
+        type: 'state-discard-refused', checkpointId: asCheckpointId(1), refused: [{ path: 'job-1/chk-1/source-operator', reason: 'retained checkpoint 1 references it' }],
+      }));
     });
 
     it('reports a finalize failure as a counted failure and keeps the previous checkpoints', async () => {
@@ -488,7 +488,7 @@ describe('CheckpointCoordinator', () => {
       h.events.length = 0;
       failTask('source');
       await h.settle();
-      expect(h.events.find((event) => event.type === 'state-restored')).to.deep.equal({ type: 'state-restored', checkpointId: 1, tasks: 3 });
+      expect(h.events.find((event) => event.type === 'state-restored')).to.deep.equal(h.stamped({ type: 'state-restored', checkpointId: asCheckpointId(1), tasks: 3 }));
       expect(h.events.filter((event) => event.type === 'task-restarted').map((event) => event.type === 'task-restarted' && event.taskId)).to.deep.equal(['source']);
       for (const taskId of ['source', 'map', 'sink']) expect(h.tasks.restoredStates.get(taskId), taskId).to.deep.equal([inline(`${taskId}@1`)]);
     });
@@ -529,10 +529,10 @@ describe('CheckpointCoordinator', () => {
       failTask('sink');
       const stats = await h.settle();
       expect(stats.jobStatus).to.equal(JobStatus.FAILED);
-      expect(h.events.find((event) => event.type === 'restore-failed')).to.deep.equal({
+      expect(h.events.find((event) => event.type === 'restore-failed')).to.deep.equal(h.stamped({
         type: 'restore-failed',
         message: 'restore of job job-1 failed: there is no completed checkpoint to restore from and errorIfNoCheckpoint is set',
-      });
+      }));
       expect(await h.restore()).to.deep.equal({ status: 'failed', message: 'the job is FAILED: nothing to restore into' });
     });
 
@@ -550,10 +550,10 @@ describe('CheckpointCoordinator', () => {
       };
 
       await h.spawn({ startScheduler: false, store: await recoveredStore() });
-      expect(h.events.find((event) => event.type === 'restore-failed')).to.deep.equal({
+      expect(h.events.find((event) => event.type === 'restore-failed')).to.deep.equal(h.stamped({
         type: 'restore-failed',
         message: 'restore of job job-1 failed: checkpoint 1 holds state for task(s) ghost that no longer exist; set allowNonRestoredState to restore without it',
-      });
+      }));
 
       const lenient = new CoordinatorHarness();
       try {
@@ -603,10 +603,10 @@ describe('CheckpointCoordinator', () => {
       const stats = await h.settle();
       expect(stats.counts.malformedMessages).to.equal(4);
       expect(h.events.filter((event) => event.type === 'malformed-message')).to.deep.equal([
-        { type: 'malformed-message', problem: 'expected a message object, got null' },
-        { type: 'malformed-message', problem: "unknown message type 'Nonsense'" },
-        { type: 'malformed-message', problem: 'AcknowledgeCheckpoint.checkpointId must be a positive integer, got -3' },
-        { type: 'malformed-message', problem: 'GetCheckpointStats.replyTo must be an actor ref' },
+        h.stamped({ type: 'malformed-message', problem: 'expected a message object, got null' }),
+        h.stamped({ type: 'malformed-message', problem: "unknown message type 'Nonsense'" }),
+        h.stamped({ type: 'malformed-message', problem: 'AcknowledgeCheckpoint.checkpointId must be a positive integer, got -3' }),
+        h.stamped({ type: 'malformed-message', problem: 'GetCheckpointStats.replyTo must be an actor ref' }),
       ]);
       expect((await h.triggerNow()).status).to.equal('completed');
     });
@@ -620,9 +620,9 @@ describe('CheckpointCoordinator', () => {
       });
       const stats = await h.stats();
       expect(stats.jobStatus).to.equal(JobStatus.FAILED);
-      expect(h.events.find((event) => event.type === 'job-failed')).to.deep.equal({
+      expect(h.events.find((event) => event.type === 'job-failed')).to.deep.equal(h.stamped({
         type: 'job-failed', message: 'the restart strategy gave up: none allows no restart; last: deploying task broken failed: no such operator',
-      });
+      }));
       expect((await ask(h.coordinator, { type: 'GetTasks' })).map((task) => task.running)).to.deep.equal([false, false]);
     });
 

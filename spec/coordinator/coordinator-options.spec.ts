@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import { InvalidOptionError } from '../../src/core/invalid-option-error.js';
+import { InMemoryCheckpointStorage } from '../../src/storage/in-memory-checkpoint-storage.js';
 import { validateCoordinatorOptions, type CheckpointCoordinatorOptions } from '../../src/coordinator/coordinator-options.js';
 
 const valid: CheckpointCoordinatorOptions = { jobId: 'job-1', interval: 100 };
@@ -19,8 +20,19 @@ describe('validateCoordinatorOptions', () => {
     expect(validateCoordinatorOptions(valid)).to.deep.include({
       jobId: 'job-1', interval: 100, initialDelay: 100, timeout: 600_000, minPause: 0, maxConcurrent: 1, tolerableFailures: 0,
       retained: 1, maxQueuedRequests: 1000, maxPendingDiscards: 1000, errorIfNoCheckpoint: false, allowNonRestoredState: false,
-      retention: 'never-retain-after-termination', startScheduler: true, name: 'checkpoint-coordinator-job-1',
+      retention: 'never-retain-after-termination', startScheduler: true, name: 'checkpoint-coordinator-job-1', historySize: 10,
+      persistHistory: false,
     });
+  });
+
+  it('checks the logger, the history size and persistHistory', () => {
+    expect(rejection({ logger: 'console' }).message).to.equal('CheckpointCoordinatorOptions.logger must be a logger { debug, info, warn, error } (pino works), got string');
+    expect(rejection({ logger: { info: () => undefined, warn: () => undefined } }).message)
+      .to.equal('CheckpointCoordinatorOptions.logger lacks the methods debug, error (a pino-compatible logger has debug, info, warn and error)');
+    expect(rejection({ historySize: 0 }).message).to.equal('CheckpointCoordinatorOptions.historySize must be an integer >= 1, got 0');
+    expect(rejection({ persistHistory: true }).message).to.equal('CheckpointCoordinatorOptions.persistHistory needs a storage to persist the history to: pass `storage` (or leave persistHistory out)');
+    expect(validateCoordinatorOptions({ ...valid, storage: new InMemoryCheckpointStorage() }).persistHistory).to.equal(true);
+    expect(validateCoordinatorOptions({ ...valid, storage: new InMemoryCheckpointStorage(), persistHistory: false }).persistHistory).to.equal(false);
   });
 
   it('names the field and the value of each invalid option', () => {

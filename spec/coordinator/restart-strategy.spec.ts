@@ -57,11 +57,11 @@ describe('CheckpointCoordinator: restart strategies', () => {
     failTask('sink', 'boom again');
     const stats = await h.settle();
     expect(stats.jobStatus).to.equal(JobStatus.FAILED);
-    expect(h.events.filter((event) => event.type === 'job-failed')).to.deep.equal([{
+    expect(h.events.filter((event) => event.type === 'job-failed')).to.deep.equal([h.stamped({
       type: 'job-failed',
       message: 'the restart strategy gave up: fixed-delay allows 2 restarts and 3 failures happened; last: task sink (attempt ' +
         `${h.tasks.current('sink').attemptId}) failed: boom again`,
-    }]);
+    })]);
     expect(restarts()).to.have.length(2);
     expect(stats.timerRunning).to.equal(false);
     await store.addCheckpointAndSubsumeOldestOne({} as never).then(

@@ -71,7 +71,7 @@ for (const mode of haModes()) {
       const leader = await startContender(await mode.instance());
       const store = leader.instance.services.jobGraphStore;
       const notJson = await rejectionOf(store.putJobGraph(sessionOf(leader), 'orders', { vertices: [{ parallelism: Number.NaN }] }));
-      expect(notJson).to.be.instanceOf(TypeError).with.property('message', 'graph.vertices[0].parallelism is NaN, which JSON cannot hold; use a finite number');
+      expect(notJson).to.be.instanceOf(TypeError).with.property('message', 'graph.vertices[0].parallelism is NaN, which JSON cannot hold as it is');
       const badId = await rejectionOf(store.putJobGraph(sessionOf(leader), 'a/b', {}));
       expect(badId).to.be.instanceOf(InvalidOptionError);
       expect(await store.jobIds()).to.deep.equal([]);

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { ManualClock } from '../../src/actor/manual-clock.js';
+import { ManualClock } from '../../src/testing/index.js';
 import { LeaderElection } from '../../src/ha/leader-election.js';
 import { InMemoryHighAvailabilityBackend } from '../../src/ha/memory/in-memory-high-availability-backend.js';
 import { InMemoryHighAvailabilityData } from '../../src/ha/memory/in-memory-high-availability-data.js';

@@ -3,18 +3,11 @@ import { asCheckpointId, asJobId, asTaskId } from '../../src/core/ids.js';
 import type { CompletedCheckpoint } from '../../src/checkpoint/completed-checkpoint.js';
 import type { TaskStateSnapshot } from '../../src/state/state-handles.js';
 import { RefusingStore } from '../support/refusing-store.js';
-import { IncrementalJob, type IncrementalJobOptions } from './support/incremental-job.js';
+import { IncrementalJob, manualJob as manualJobOf, type IncrementalJobOptions } from './support/incremental-job.js';
 import { ackOf, completed, exists, expectClean, sharedFilesOf, uploadsIn } from './support/incremental-job-assertions.js';
 
-const manualJob = (overrides: Partial<IncrementalJobOptions> = {}): IncrementalJobOptions => ({
-  taskIds: ['a'],
-  retained: 1,
-  maxConcurrent: 1,
-  maxSegments: 8,
-  tolerableFailures: 10,
-  startScheduler: false,
-  ...overrides,
-});
+/** One task unless a spec says otherwise. */
+const manualJob = (overrides: Partial<IncrementalJobOptions> = {}): IncrementalJobOptions => manualJobOf({ taskIds: ['a'], ...overrides });
 
 describe('data safety: no completed checkpoint ever references a deleted file', () => {
   let job: IncrementalJob;

@@ -1,17 +1,7 @@
 import { expect } from 'chai';
 import type { CompletedCheckpoint } from '../../src/checkpoint/completed-checkpoint.js';
-import { IncrementalJob, type IncrementalJobOptions } from './support/incremental-job.js';
+import { IncrementalJob, manualJob } from './support/incremental-job.js';
 import { ackOf, completed, exists, expectClean, sharedFilesOf, sharedReferences, uploadsIn } from './support/incremental-job-assertions.js';
-
-const manualJob = (overrides: Partial<IncrementalJobOptions> = {}): IncrementalJobOptions => ({
-  taskIds: ['a', 'b'],
-  retained: 1,
-  maxConcurrent: 1,
-  maxSegments: 8,
-  tolerableFailures: 10,
-  startScheduler: false,
-  ...overrides,
-});
 
 describe('recovery of incremental checkpoints from storage', () => {
   let job: IncrementalJob;

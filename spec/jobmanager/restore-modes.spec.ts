@@ -100,7 +100,11 @@ describe('savepoints and restore modes through the job manager', () => {
     const storage = new FileSystemCheckpointStorage(cluster.checkpoints);
     const afterCancel = await verifyCheckpoints({ jobId: asJobId('orders'), storage });
     expect(afterCancel).to.deep.include({ checkpointsChecked: 2, missing: [], corrupt: [], orphans: [] });
-    const kept = await contentOf(join(cluster.checkpoints, 'orders'));
+    // The checkpoints' files (the stats history beside them is the job's, and a new run rewrites it).
+    const checkpointFiles = (files: Record<string, string>): Record<string, string> =>
+      Object.fromEntries(Object.entries(files).filter(([path]) => path.startsWith('chk-') || path.startsWith('shared/')));
+    const kept = checkpointFiles(await contentOf(join(cluster.checkpoints, 'orders')));
+    expect(Object.keys(kept).length).to.be.greaterThan(2);
 
     const standby = await cluster.start('standby');
     const retained = join(cluster.checkpoints, 'orders', `chk-${checkpoints[1]!.checkpointId}`);

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
+import { RecordingLogger } from '../../src/testing/recording-logger.js';
 import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import sinon from 'sinon';
 import { asCheckpointId, type CheckpointId } from '../../src/core/ids.js';
 import { InvalidOptionError } from '../../src/core/invalid-option-error.js';
 import { TaskLocalStateStore, type TaskLocalStateStoreOptions } from '../../src/local-recovery/task-local-state-store.js';
@@ -118,17 +118,13 @@ describe('TaskLocalStateStore', () => {
       expect(await store.storeLocalState(id(2), await aLocalCopy(store, 2))).to.equal(true);
     });
 
-    it('reports problems as process warnings when no reporter is given', async () => {
-      const warning = sinon.stub(process, 'emitWarning');
-      try {
-        const store = await open({ onProblem: undefined });
-        const state = await aLocalCopy(store, 1);
-        expect(await store.storeLocalState(id(2), state)).to.equal(false);
-        expect(String(warning.firstCall.args[0])).to.match(/^task sum-0 of job job-1: the task-local copy of checkpoint 2 is incomplete/);
-        expect(warning.firstCall.args[1]).to.deep.equal({ code: 'NACT_CHECKPOINT_TASK_LOCAL_STATE' });
-      } finally {
-        warning.restore();
-      }
+    it('reports problems as warnings to its logger when no reporter is given', async () => {
+      const logger = new RecordingLogger();
+      const store = await open({ onProblem: undefined, logger });
+      const state = await aLocalCopy(store, 1);
+      expect(await store.storeLocalState(id(2), state)).to.equal(false);
+      expect(logger.messagesAt('warn')[0]).to.match(/^task sum-0 of job job-1: the task-local copy of checkpoint 2 is incomplete/);
+      expect(logger.at('warn')[0]?.fields).to.deep.include({ code: 'NACT_CHECKPOINT_TASK_LOCAL_STATE', kind: TaskLocalStateProblemKind.STORE_FAILED, jobId: 'job-1', taskId: 'sum-0' });
     });
   });
 

@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import { createTemporaryDirectory, removeTemporaryDirectory } from '../support/temporary-directory.js';
 import {
-  COMMONJS_SCRIPT, CONSUMER_PACKAGE_JSON, PLAIN_NODE_SCRIPT, readmeSnippetsTsconfig, strictTsconfig, TYPESCRIPT_CONSUMER,
+  COMMONJS_SCRIPT, CONSUMER_PACKAGE_JSON, PLAIN_NODE_SCRIPT, readmeSnippetsTsconfig, strictTsconfig, SUBPATHS_SCRIPT, TYPESCRIPT_CONSUMER,
 } from './support/consumer-project.js';
 import { typeScriptSnippetsOf } from './support/readme-snippets.js';
 import { runCommand, runSuccessfully, type CommandRun } from './support/run-command.js';
@@ -50,7 +50,10 @@ describe('the installed package (packed, then installed with nact into a fresh p
     const topLevel = [...new Set(packedFiles.map((path) => path.split('/')[0]))].sort();
 
     expect(topLevel).to.deep.equal(['CHANGELOG.md', 'LICENSE', 'README.md', 'dist', 'package.json', 'src']);
-    expect(packedFiles).to.include.members(['dist/index.js', 'dist/index.d.ts', 'dist/index.js.map', 'dist/index.d.ts.map', 'dist/cli/main.js']);
+    expect(packedFiles).to.include.members([
+      'dist/index.js', 'dist/index.d.ts', 'dist/index.js.map', 'dist/index.d.ts.map', 'dist/cli/main.js',
+      'dist/testing/index.js', 'dist/testing/index.d.ts', 'dist/prometheus/index.js', 'dist/prometheus/index.d.ts',
+    ]);
     expect(packedFiles.filter((path) => /\.spec\.|(^|\/)(spec|bench|examples|\.ci)\//.test(path))).to.deep.equal([]);
   });
 
@@ -67,6 +70,19 @@ describe('the installed package (packed, then installed with nact into a fresh p
 
     expect(run.exitCode, printed(run)).to.equal(0);
     expect(JSON.parse(run.stdout)).to.deep.equal({ status: 'completed', checkpointId: 1, counter: { kind: 'inline', value: 42 } });
+  });
+
+  it('runs the testing subpath without a test framework, and the prometheus subpath names its missing peer', async () => {
+    await writeFile(join(project, 'subpaths.mjs'), SUBPATHS_SCRIPT);
+
+    const run = await runCommand(process.execPath, ['subpaths.mjs'], project);
+
+    expect(run.exitCode, printed(run)).to.equal(0);
+    expect(JSON.parse(run.stdout)).to.deep.equal({
+      status: 'completed',
+      log: ['a:Trigger(1)', 'a:Ack(1)'],
+      metrics: "nact-checkpoint/prometheus needs the 'prom-client' package, an optional peer dependency of nact-checkpoint: run `npm install prom-client`",
+    });
   });
 
   it('loads with require from CommonJS', async () => {

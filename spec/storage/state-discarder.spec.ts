@@ -1,6 +1,6 @@
 import { InvalidOptionError } from '../../src/core/invalid-option-error.js';
 import { expect } from 'chai';
-import { ManualClock } from '../../src/actor/manual-clock.js';
+import { ManualClock } from '../../src/testing/index.js';
 import { asCheckpointId, asJobId } from '../../src/core/ids.js';
 import { AsyncStateDiscarder, DiscardTarget, type DiscardFailure } from '../../src/storage/state-discarder.js';
 import { FlakyDeleter } from '../support/flaky-deleter.js';

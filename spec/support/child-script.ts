@@ -14,9 +14,9 @@ export interface ScriptOutcome {
  * Runs a TypeScript script in a child Node.js process (through tsx) and waits until it exits, or kills it at the
  * deadline: for specs about what a whole process does (exits, stays alive, is killed).
  */
-export function runScript(script: URL, args: readonly string[], deadlineMs = 30_000): Promise<ScriptOutcome> {
+export function runScript(script: URL, args: readonly string[], deadlineMs = 30_000, env: NodeJS.ProcessEnv = process.env): Promise<ScriptOutcome> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(script), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(script), ...args], { stdio: ['ignore', 'pipe', 'pipe'], env });
     let stdout = '';
     let stderr = '';
     let timedOut = false;

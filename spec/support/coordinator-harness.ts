@@ -1,19 +1,21 @@
-import { start, stop, type Ref } from 'nact';
-import { ManualClock } from '../../src/actor/manual-clock.js';
+import type { Ref } from 'nact';
+import { freshSystem, ManualClock } from '../../src/testing/index.js';
 import { ask } from '../../src/actor/typed-ref.js';
 import type { CheckpointCoordinatorRef } from '../../src/coordinator/checkpoint-coordinator.js';
 import type { CheckpointOutcome, RestoreOutcome } from '../../src/protocol/checkpoint-outcome.js';
 import type { CheckpointStats } from '../../src/protocol/checkpoint-stats.js';
-import type { CoordinatorEvent } from '../../src/coordinator/coordinator-event.js';
+import type { CoordinatorEvent, CoordinatorEventBody, CoordinatorEventEnvelope } from '../../src/coordinator/coordinator-event.js';
+import { asJobId } from '../../src/core/ids.js';
 import type { CheckpointCoordinatorOptions } from '../../src/coordinator/coordinator-options.js';
 import { spawnCheckpointCoordinator } from '../../src/coordinator/spawn-checkpoint-coordinator.js';
 import { JobStatus } from '../../src/core/job-status.js';
 import type { Done } from '../../src/protocol/coordinator-protocol.js';
-import { RecordingTasks } from './recording-task.js';
+import { RecordingTasks } from '../../src/testing/recording-tasks.js';
 
 /** A fresh actor system, manual clock, recording tasks and a coordinator: everything a coordinator spec needs. */
 export class CoordinatorHarness {
-  readonly system: Ref<unknown> = start();
+  private readonly fresh = freshSystem();
+  readonly system: Ref<unknown> = this.fresh.system;
   readonly clock = new ManualClock(1_000);
   readonly tasks = new RecordingTasks(this.system);
   readonly events: CoordinatorEvent[] = [];
@@ -34,6 +36,11 @@ export class CoordinatorHarness {
     });
     await this.settle();
     return this.coordinator;
+  }
+
+  /** An event as the coordinator reports it: `body` stamped with this harness's job and the manual clock's time (now, unless given). */
+  stamped<E extends CoordinatorEventBody>(body: E, timestamp = this.clock.now()): E & CoordinatorEventEnvelope {
+    return { ...body, jobId: asJobId('job-1'), timestamp };
   }
 
   stats(): Promise<CheckpointStats> {
@@ -81,6 +88,6 @@ export class CoordinatorHarness {
   }
 
   dispose(): void {
-    stop(this.system);
+    this.fresh.dispose();
   }
 }

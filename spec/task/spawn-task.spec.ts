@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { dispatch, query, start, stop, type Ref } from 'nact';
-import { ManualClock } from '../../src/actor/manual-clock.js';
+import { ManualClock } from '../../src/testing/index.js';
 import { ask, tell, type TypedRef } from '../../src/actor/typed-ref.js';
 import type { CheckpointCoordinatorRef } from '../../src/coordinator/checkpoint-coordinator.js';
 import type { CheckpointStats } from '../../src/protocol/checkpoint-stats.js';

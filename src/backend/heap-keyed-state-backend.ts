@@ -1,4 +1,5 @@
 import { v4 as uuidv4 } from 'uuid';
+import { validateLogger, type Logger } from '../core/logger.js';
 import type { CheckpointId, JobId } from '../core/ids.js';
 import { InvalidOptionError } from '../core/invalid-option-error.js';
 import type { JsonValue } from '../core/json.js';
@@ -68,8 +69,10 @@ export interface HeapKeyedStateBackendOptions {
    * to {@link onTaskLocalWriteFailure}.
    */
   readonly taskLocalStorage?: TaskLocalSnapshotStorage;
-  /** Told about every task-local write that failed. Default: a process warning (`NACT_CHECKPOINT_TASK_LOCAL_WRITE_FAILED`). */
+  /** Told about every task-local write that failed. Default: a warning to `logger` (`NACT_CHECKPOINT_TASK_LOCAL_WRITE_FAILED`). */
   readonly onTaskLocalWriteFailure?: (failure: TaskLocalWriteFailure) => void;
+  /** Where the default `onTaskLocalWriteFailure` reports. Default: quiet unless `NODE_DEBUG=nact-checkpoint`. */
+  readonly logger?: Logger;
 }
 
 /** Where one file of a restore came from. */
@@ -239,7 +242,8 @@ export class HeapKeyedStateBackend {
     this.maxSegments = maxSegments;
     this.storage = options.storage;
     this.taskLocalStorage = options.taskLocalStorage ?? null;
-    this.onTaskLocalWriteFailure = options.onTaskLocalWriteFailure ?? warnAboutTaskLocalWriteFailure;
+    const logger = validateLogger(options.logger, 'HeapKeyedStateBackendOptions.logger');
+    this.onTaskLocalWriteFailure = options.onTaskLocalWriteFailure ?? ((failure) => warnAboutTaskLocalWriteFailure(failure, logger));
   }
 
   /**

@@ -1,4 +1,5 @@
 import { errorMessage } from '../core/error-message.js';
+import { defaultLogger, LogLevel, logSafely, type Logger } from '../core/logger.js';
 import type { CheckpointId, JobId } from '../core/ids.js';
 
 /**
@@ -13,11 +14,13 @@ export interface TaskLocalWriteFailure {
   readonly error: unknown;
 }
 
-/** The default reporter of task-local write failures: a process warning (code `NACT_CHECKPOINT_TASK_LOCAL_WRITE_FAILED`). */
-export function warnAboutTaskLocalWriteFailure({ jobId, checkpointId, file, error }: TaskLocalWriteFailure): void {
-  process.emitWarning(
+/** The default reporter of task-local write failures: a warning to `logger` (code `NACT_CHECKPOINT_TASK_LOCAL_WRITE_FAILED`). */
+export function warnAboutTaskLocalWriteFailure({ jobId, checkpointId, file, error }: TaskLocalWriteFailure, logger: Logger = defaultLogger): void {
+  logSafely(
+    logger,
+    LogLevel.WARN,
+    { code: 'NACT_CHECKPOINT_TASK_LOCAL_WRITE_FAILED', jobId, checkpointId, file },
     `the task-local copy of ${file} for checkpoint ${checkpointId} of job ${jobId} could not be written (${errorMessage(error)}); ` +
       'the checkpoint goes on with its durable copy, and a restore of it will read the durable copy',
-    { code: 'NACT_CHECKPOINT_TASK_LOCAL_WRITE_FAILED' },
   );
 }

@@ -1,6 +1,7 @@
 import { systemClock, type Clock } from '../actor/clock.js';
 import type { JobId } from '../core/ids.js';
 import { InvalidOptionError } from '../core/invalid-option-error.js';
+import { defaultLogger, LogLevel, logSafely, validateLogger, type Logger } from '../core/logger.js';
 import type { BlobHaCopy } from './blob-ha-copy.js';
 import type { BlobStoreEvent } from './blob-store-event.js';
 
@@ -23,8 +24,10 @@ export interface BlobStoreOptions {
    * is running anywhere (e.g. on another job manager, as the HA job graph store knows), and its blobs are kept.
    */
   readonly isJobRunning?: (jobId: JobId) => boolean | Promise<boolean>;
-  /** Told about repaired local copies and retried fetches. Default: a process warning for repaired corruption only. */
+  /** Told about repaired local copies and retried fetches. Default: a warning to `logger` for repaired corruption, debug for the rest. */
   readonly onEvent?: (event: BlobStoreEvent) => void;
+  /** Where the default `onEvent` reports. Default: quiet unless `NODE_DEBUG=nact-checkpoint`. */
+  readonly logger?: Logger;
 }
 
 /** The options after validation, with defaults filled in. */
@@ -48,12 +51,15 @@ function integerAtLeast(options: BlobStoreOptions, key: 'fetchRetries' | 'initia
   return value;
 }
 
-/** The default event reporter: a repaired local copy means the disk damaged a file, which deserves a warning. */
-export function warnAboutBlobStoreEvent(event: BlobStoreEvent): void {
-  if (event.type !== 'local-copy-repaired') return;
-  process.emitWarning(`blob ${event.key} of job ${event.jobId}: the local copy ${event.path} was corrupted (${event.problem}); it was deleted and fetched again from the HA copy`, {
-    code: 'NACT_CHECKPOINT_BLOB_REPAIRED',
-  });
+/** The default event reporter: a repaired local copy means the disk damaged a file, which deserves a warning; the rest is debug. */
+export function warnAboutBlobStoreEvent(event: BlobStoreEvent, logger: Logger = defaultLogger): void {
+  if (event.type !== 'local-copy-repaired') {
+    logSafely(logger, LogLevel.DEBUG, { jobId: event.jobId, key: event.key, attempt: event.attempt, backoffMs: event.backoffMs },
+      `blob ${event.key} of job ${event.jobId}: fetch attempt ${event.attempt} from the HA copy failed; retrying in ${event.backoffMs} ms`);
+    return;
+  }
+  logSafely(logger, LogLevel.WARN, { code: 'NACT_CHECKPOINT_BLOB_REPAIRED', ...event },
+    `blob ${event.key} of job ${event.jobId}: the local copy ${event.path} was corrupted (${event.problem}); it was deleted and fetched again from the HA copy`);
 }
 
 /** Checks the options once, at the edge. @throws InvalidOptionError naming the first invalid field. */
@@ -73,6 +79,7 @@ export function validateBlobStoreOptions(options: BlobStoreOptions): BlobStoreSe
   for (const key of ['isJobRunning', 'onEvent'] as const) {
     if (options[key] !== undefined && typeof options[key] !== 'function') throw new InvalidOptionError(`${FIELD}.${key}`, 'must be a function');
   }
+  const logger = validateLogger(options.logger, `${FIELD}.logger`);
   return {
     localDirectory: options.localDirectory,
     haCopy,
@@ -81,6 +88,6 @@ export function validateBlobStoreOptions(options: BlobStoreOptions): BlobStoreSe
     maxRetryBackoff,
     clock: options.clock ?? systemClock,
     isJobRunning: options.isJobRunning ?? null,
-    onEvent: options.onEvent ?? warnAboutBlobStoreEvent,
+    onEvent: options.onEvent ?? ((event: BlobStoreEvent) => warnAboutBlobStoreEvent(event, logger)),
   };
 }

@@ -112,6 +112,13 @@ export class PendingCheckpoint {
     return latencies;
   }
 
+  /** Milliseconds from trigger to each task's acknowledgement, by task index; NaN for tasks that never acknowledged. A copy. */
+  acknowledgementLatencyArray(): Float64Array {
+    const latencies = Float64Array.from(this.acknowledgedAt);
+    for (let index = 0; index < latencies.length; index += 1) latencies[index] = (latencies[index] as number) - this.triggerTimestamp;
+    return latencies;
+  }
+
   /**
    * Turns the fully acknowledged checkpoint into its frozen completed record and disposes this one.
    * @throws Error when not every task has acknowledged, or the checkpoint was disposed.

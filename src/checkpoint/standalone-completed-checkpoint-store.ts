@@ -1,3 +1,4 @@
+import { discardEach, type CompletedCheckpointDiscardFailure } from './discard-each.js';
 import { InvalidOptionError } from '../core/invalid-option-error.js';
 import { isGloballyTerminal, JobStatus } from '../core/job-status.js';
 import { CheckpointIdOrderError } from './checkpoint-id-order-error.js';
@@ -11,13 +12,9 @@ import {
   type DiscardCause,
 } from './completed-checkpoint-store.js';
 import { errorMessage } from '../core/error-message.js';
+import { defaultLogger, LogLevel, logSafely, validateLogger, type Logger } from '../core/logger.js';
 
-/** A discard that threw or rejected. The store carries on; the state may be left behind for the audit to find. */
-export interface CompletedCheckpointDiscardFailure {
-  readonly checkpoint: CompletedCheckpoint;
-  readonly cause: DiscardCause;
-  readonly error: unknown;
-}
+export type { CompletedCheckpointDiscardFailure } from './discard-each.js';
 
 /** How a completed checkpoint store is set up. */
 export interface CompletedCheckpointStoreOptions {
@@ -25,8 +22,10 @@ export interface CompletedCheckpointStoreOptions {
   readonly maxRetained: number;
   /** Releases checkpoints the store lets go of. Default: {@link keepEverything}. */
   readonly discarder?: CompletedCheckpointDiscarder;
-  /** Told about every discard that threw or rejected. Default: a process warning. */
+  /** Told about every discard that threw or rejected. Default: a warning to `logger`. */
   readonly onDiscardFailure?: (failure: CompletedCheckpointDiscardFailure) => void;
+  /** Where the default `onDiscardFailure` reports. Default: quiet unless `NODE_DEBUG=nact-checkpoint`. */
+  readonly logger?: Logger;
 }
 
 /**
@@ -52,7 +51,8 @@ export class StandaloneCompletedCheckpointStore implements CompletedCheckpointSt
     }
     this.maxRetained = options.maxRetained;
     this.discarder = options.discarder ?? keepEverything;
-    this.onDiscardFailure = options.onDiscardFailure ?? warnAboutDiscardFailure;
+    const logger = validateLogger(options.logger, 'CompletedCheckpointStoreOptions.logger');
+    this.onDiscardFailure = options.onDiscardFailure ?? ((failure) => warnAboutDiscardFailure(failure, logger));
   }
 
   /**
@@ -119,18 +119,8 @@ export class StandaloneCompletedCheckpointStore implements CompletedCheckpointSt
   }
 
   /** Discards one checkpoint after another; a discard that throws or rejects is reported and does not stop the rest. */
-  protected async discardEach(checkpoints: readonly CompletedCheckpoint[], cause: DiscardCause): Promise<void> {
-    for (const checkpoint of checkpoints) {
-      try {
-        await this.discarder.discard(checkpoint, cause);
-      } catch (error) {
-        try {
-          this.onDiscardFailure({ checkpoint, cause, error });
-        } catch {
-          // A failing listener must not turn a reported discard failure into a failed add or shutdown.
-        }
-      }
-    }
+  protected discardEach(checkpoints: readonly CompletedCheckpoint[], cause: DiscardCause): Promise<void> {
+    return discardEach(this.discarder, checkpoints, cause, this.onDiscardFailure);
   }
 
   private subsumeBeyondMaxRetained(): CompletedCheckpoint[] {
@@ -164,10 +154,9 @@ function isKeptAfter(retention: CheckpointRetention, status: JobStatus): boolean
   }
 }
 
-/** The default report of a failed discard: a process warning with code NACT_CHECKPOINT_DISCARD_FAILED. */
-export function warnAboutDiscardFailure({ checkpoint, cause, error }: CompletedCheckpointDiscardFailure): void {
+/** The default report of a failed discard: a warning to `logger` (code NACT_CHECKPOINT_DISCARD_FAILED). */
+export function warnAboutDiscardFailure({ checkpoint, cause, error }: CompletedCheckpointDiscardFailure, logger: Logger = defaultLogger): void {
   const reason = errorMessage(error);
-  process.emitWarning(`discarding checkpoint ${checkpoint.checkpointId} of job ${checkpoint.jobId} (${cause}) failed: ${reason}`, {
-    code: 'NACT_CHECKPOINT_DISCARD_FAILED',
-  });
+  logSafely(logger, LogLevel.WARN, { code: 'NACT_CHECKPOINT_DISCARD_FAILED', jobId: checkpoint.jobId, checkpointId: checkpoint.checkpointId, cause },
+    `discarding checkpoint ${checkpoint.checkpointId} of job ${checkpoint.jobId} (${cause}) failed: ${reason}; its files stay until 'nact-checkpoint gc' removes them`);
 }

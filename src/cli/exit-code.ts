@@ -20,6 +20,8 @@ export const CliExitCode = {
   GC_REFUSED: 7,
   /** `gc --yes`: some orphans could not be deleted. */
   GC_INCOMPLETE: 8,
+  /** `history`, `report`: the job directory holds no checkpoint history (`checkpoint-history.json`). */
+  NO_HISTORY: 9,
   /** Anything unexpected: an I/O error such as a permission problem, or a bug. The message says what failed. */
   UNEXPECTED: 70,
 } as const;
@@ -39,6 +41,7 @@ export const EXIT_CODE_MEANINGS: Readonly<Record<CliExitCodeName, string>> = {
   CHECKPOINT_NOT_FOUND: 'inspect: no retained checkpoint has that id',
   GC_REFUSED: 'gc refused: some metadata cannot be read, so referenced files would look orphaned',
   GC_INCOMPLETE: 'gc --yes: some orphans could not be deleted',
+  NO_HISTORY: 'history, report: the job directory holds no checkpoint history',
   UNEXPECTED: 'unexpected failure (an I/O error such as a permission problem, or a bug)',
 };
 

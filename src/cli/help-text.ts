@@ -9,7 +9,7 @@ const PROGRAM = 'nact-checkpoint';
 export function programHelp(commands: readonly CliCommand[]): string[] {
   const commandOptions = commands.flatMap((command) => Object.entries(command.options).map(([name, option]) => [name, { ...option, description: `${command.name}: ${option.description}` }] as const));
   return [
-    `${PROGRAM}: look into and maintain the checkpoint directory of a nact-checkpoint job`,
+    `${PROGRAM}: look into, maintain and report on the checkpoint directory of a nact-checkpoint job`,
     '',
     `usage: ${PROGRAM} <command> [arguments] --dir <path> --job <id> [--json]`,
     `       ${PROGRAM} help [command]`,
@@ -26,6 +26,8 @@ export function programHelp(commands: readonly CliCommand[]): string[] {
     `  ${PROGRAM} list --dir ./checkpoints --job orders`,
     `  ${PROGRAM} inspect 42 --job orders --json`,
     `  ${PROGRAM} gc --job orders --yes`,
+    `  ${PROGRAM} history --job orders`,
+    `  ${PROGRAM} report --job orders --out report.html`,
   ];
 }
 

@@ -17,7 +17,7 @@ export interface JobDirectory {
   /** `<dir>/<jobId>`, as the user would write it. */
   readonly path: string;
   readonly storage: FileSystemCheckpointStorage;
-  /** Pointers of every `chk-<id>/_metadata`, ascending by id; never empty. */
+  /** Pointers of every `chk-<id>/_metadata`, ascending by id; never empty unless opened without `requireCheckpoints`. */
   readonly metadataPointers: readonly string[];
 }
 
@@ -35,17 +35,19 @@ export interface RetainedCheckpoints {
 }
 
 const CHECKPOINT_DIRECTORY = /^chk-\d+$/;
-/** What only a job directory holds: checkpoint directories, shared and task-owned state, the durable id counter. */
+/** What only a job directory holds: checkpoint directories, shared and task-owned state, the durable id counter, the history. */
 const JOB_DIRECTORY_ENTRIES = ['shared', 'taskowned'];
 const ID_COUNTER_FILE = 'checkpoint-id-counter';
+const HISTORY_FILE = 'checkpoint-history.json';
 
 /**
  * Opens the directory of job `jobId` under `directory` for reading.
  * @throws CliError with USAGE when `jobId` is absent or not a single directory name, NOT_A_DIRECTORY when `directory`
  *   or the job's path is a file, NOT_A_JOB_DIRECTORY when one of them does not exist or the job's path is not laid out
- *   as a job directory, NO_CHECKPOINTS when it holds no checkpoint metadata.
+ *   as a job directory, NO_CHECKPOINTS when it holds no checkpoint metadata (unless `requireCheckpoints` is false:
+ *   `history` and `report` read the history of a job whose checkpoints are gone).
  */
-export async function openJobDirectory(directory: string, jobId: string | undefined): Promise<JobDirectory> {
+export async function openJobDirectory(directory: string, jobId: string | undefined, requireCheckpoints = true): Promise<JobDirectory> {
   if (jobId === undefined) throw new CliError(CliExitCode.USAGE, `missing required option --job <id>${await jobsHint(directory)}`);
   if (jobId.length === 0 || jobId.includes('/') || jobId.includes('\\') || jobId === '.' || jobId === '..') {
     throw new CliError(CliExitCode.USAGE, `--job '${jobId}' is not a job id: it must be a single directory name under --dir`);
@@ -66,14 +68,14 @@ export async function openJobDirectory(directory: string, jobId: string | undefi
   if (!(await isJobDirectory(path))) {
     throw new CliError(
       CliExitCode.NOT_A_JOB_DIRECTORY,
-      `${path} is not a job directory: it holds no chk-<id>/, shared/, taskowned/ or ${ID_COUNTER_FILE} (is --dir right?)`,
+      `${path} is not a job directory: it holds no chk-<id>/, shared/, taskowned/, ${ID_COUNTER_FILE} or ${HISTORY_FILE} (is --dir right?)`,
     );
   }
 
   const storage = new FileSystemCheckpointStorage(directory);
   const id = asJobId(jobId);
   const metadataPointers = await storage.listMetadata(id);
-  if (metadataPointers.length === 0) {
+  if (metadataPointers.length === 0 && requireCheckpoints) {
     throw new CliError(CliExitCode.NO_CHECKPOINTS, `job ${jobId} has no checkpoints: no chk-<id>/_metadata under ${path}`);
   }
   return { jobId: id, directory, path, storage, metadataPointers };
@@ -106,7 +108,7 @@ async function kindOf(path: string): Promise<'directory' | 'file' | 'missing'> {
 async function isJobDirectory(path: string): Promise<boolean> {
   const entries = await readdir(path, { withFileTypes: true }).catch(() => []);
   return entries.some((entry) =>
-    entry.isDirectory() ? CHECKPOINT_DIRECTORY.test(entry.name) || JOB_DIRECTORY_ENTRIES.includes(entry.name) : entry.name === ID_COUNTER_FILE,
+    entry.isDirectory() ? CHECKPOINT_DIRECTORY.test(entry.name) || JOB_DIRECTORY_ENTRIES.includes(entry.name) : entry.name === ID_COUNTER_FILE || entry.name === HISTORY_FILE,
   );
 }
 

@@ -24,7 +24,10 @@ import { CheckpointFailureManager } from './checkpoint-failure-manager.js';
 import { CheckpointFinalizer } from './checkpoint-finalizer.js';
 import type { CheckpointStateCleaner } from './checkpoint-state-cleaner.js';
 import { CheckpointStatsTracker } from './checkpoint-stats-tracker.js';
-import type { CoordinatorEvent } from './coordinator-event.js';
+import { CheckpointHistoryWriter } from './checkpoint-history-writer.js';
+import type { CoordinatorEvent, CoordinatorEventBody } from './coordinator-event.js';
+import { logCoordinatorEvent } from './coordinator-event-log.js';
+import { LogLevel, logSafely, type Logger } from '../core/logger.js';
 import { hasInternalType, internal, isInternal, type CoordinatorMailboxMessage, type CoordinatorMessage } from './coordinator-message.js';
 import { isPathSafeId } from '../core/path-safe-id.js';
 import type { CoordinatorSettings } from './coordinator-options.js';
@@ -47,7 +50,8 @@ export interface CoordinatorEnvironment {
   readonly stateCleaner: CheckpointStateCleaner;
   readonly onEvent: ((event: CoordinatorEvent) => void) | null;
   readonly stopTask: (ref: TypedRef<CoordinatorToTaskMessage>) => void;
-  readonly warn: (message: string) => void;
+  /** Every event is logged here at its level (see coordinatorEventLogLine), and so is a listener that throws. */
+  readonly logger: Logger;
 }
 
 /** At most this many silent tasks are named when a checkpoint expires. */
@@ -70,7 +74,9 @@ export class CheckpointCoordinator {
   private readonly cleaner: CheckpointCleaner;
   private readonly failures: CheckpointFailureManager;
   private readonly restarts: RestartBackoff;
-  private readonly stats = new CheckpointStatsTracker();
+  private readonly stats: CheckpointStatsTracker;
+  /** Persists the stats history beside the checkpoints; null when `persistHistory` is off. */
+  private readonly historyWriter: CheckpointHistoryWriter | null;
   private queue: readonly TriggerRequest[] = [];
   /** The request whose checkpoint id is being fetched from the counter; one at a time. */
   private triggering: { readonly token: number; readonly request: TriggerRequest } | null = null;
@@ -85,6 +91,11 @@ export class CheckpointCoordinator {
 
   constructor(private readonly settings: CoordinatorSettings, private readonly environment: CoordinatorEnvironment) {
     const { self } = environment;
+    const { storage } = environment;
+    this.historyWriter = settings.persistHistory && storage !== null
+      ? new CheckpointHistoryWriter(storage, () => this.stats.persistedHistory(settings.jobId, settings.clock.now()), (message) => this.emit({ type: 'storage-failure', message }))
+      : null;
+    this.stats = new CheckpointStatsTracker(settings.historySize, () => this.historyWriter?.request());
     this.failures = new CheckpointFailureManager(settings.tolerableFailures);
     this.restarts = new RestartBackoff(settings.restartStrategy);
     this.tasks = new TaskDeployments(settings.jobId, self, new TaskMessageBatcher(self).send, environment.stopTask);
@@ -111,7 +122,6 @@ export class CheckpointCoordinator {
     } catch (error) {
       this.stats.counts.internalErrors += 1;
       const type = typeof message === 'object' && message !== null ? String((message as { type?: unknown }).type) : typeof message;
-      this.environment.warn(`checkpoint coordinator of job ${this.settings.jobId} failed handling '${type}': ${errorMessage(error)}`);
       this.emit({ type: 'internal-error', message: `handling '${type}' failed: ${errorMessage(error)}` });
     }
   }
@@ -144,7 +154,7 @@ export class CheckpointCoordinator {
     switch (message.type) {
       case 'StartCoordinator': return this.start();
       case 'SchedulerTick':
-        if (this.trigger.acceptTick(message.generation)) this.enqueue({ kind: 'periodic', replyTo: null, retention: this.settings.retention, targetDirectory: null });
+        if (this.trigger.acceptTick(message.generation)) this.enqueue({ kind: 'periodic', replyTo: null, retention: this.settings.retention });
         return;
       case 'PauseElapsed':
         this.trigger.pauseElapsed();
@@ -156,6 +166,16 @@ export class CheckpointCoordinator {
       case 'CheckpointFinalized': return this.onFinalized(message.checkpoint, message.savepointPath);
       case 'CheckpointFinalizeFailed': return this.onFinalizeFailed(message.checkpoint, message.error, message.storeKeepsState);
       case 'RunRestore': return this.runRestore(message.token);
+      case 'CounterAdvanceFailed':
+        return this.emit({ type: 'storage-failure', message: `advancing the checkpoint id counter past ${message.checkpointId} failed: ${message.error}` });
+      case 'StoresShutDown':
+        if (message.error !== null) this.emit({ type: 'storage-failure', message: `shutting down the checkpoint store or id counter failed: ${message.error}` });
+        // The history of every checkpoint handled before this message is on disk before the shutdown is answered.
+        if (message.replyTo !== null) {
+          const replyTo = message.replyTo;
+          void (this.historyWriter?.flush() ?? Promise.resolve()).then(() => tell(replyTo, { done: true }));
+        }
+        return;
       case 'NotifyTasksOfCompletion': return this.notifyTasksOfCompletion();
       // Each task message of a batch is handled as if it had come alone; one bad message does not spoil the rest.
       case 'TaskMessageBatch': for (const each of message.messages) this.receive(each); return;
@@ -165,10 +185,10 @@ export class CheckpointCoordinator {
   private onRequest(request: CoordinatorRequest): void {
     switch (request.type) {
       case 'TriggerCheckpointNow':
-        return this.enqueue({ kind: 'manual', replyTo: request.replyTo, retention: this.settings.retention, targetDirectory: null });
+        return this.enqueue({ kind: 'manual', replyTo: request.replyTo, retention: this.settings.retention });
       case 'TriggerSavepoint': {
-        const targetDirectory = request.targetDirectory === undefined ? null : resolve(request.targetDirectory);
-        return this.enqueue({ kind: 'savepoint', replyTo: request.replyTo, retention: request.retention ?? this.settings.retention, targetDirectory });
+        const target = request.targetDirectory === undefined ? {} : { targetDirectory: resolve(request.targetDirectory) };
+        return this.enqueue({ kind: 'savepoint', replyTo: request.replyTo, retention: request.retention ?? this.settings.retention, ...target });
       }
       case 'GetCheckpointStats':
         return tell(request.replyTo, this.statsSnapshot());
@@ -301,9 +321,9 @@ export class CheckpointCoordinator {
     };
     const pending = new PendingCheckpoint(this.settings.jobId, checkpointId, now, properties, this.tasks.table.participants());
     const expiry = this.settings.clock.schedule(this.settings.timeout, () => tell(this.environment.self, internal({ type: 'CheckpointExpired', checkpointId })));
-    const savepointTarget = request.kind === 'savepoint' ? request.targetDirectory : null;
-    this.checkpoints.add({ pending, requesters: request.replyTo === null ? [] : [request.replyTo], expiry, savepointTarget });
-    this.stats.counts.triggered += 1;
+    const savepointTarget = request.kind === 'savepoint' && request.targetDirectory !== undefined ? { savepointTarget: request.targetDirectory } : {};
+    this.checkpoints.add({ pending, requesters: request.replyTo === null ? [] : [request.replyTo], expiry, ...savepointTarget });
+    this.stats.reportTriggered(pending);
     this.emit({ type: 'checkpoint-triggered', checkpointId, savepoint: properties.type === CheckpointType.SAVEPOINT });
     const { jobId } = this.settings;
     // The field is only sent when set, so tasks that know nothing of it see the message they always saw.
@@ -404,7 +424,7 @@ export class CheckpointCoordinator {
     }
     inFlight.expiry.cancel();
     this.checkpoints.startFinalizing(inFlight);
-    this.finalizer.finalize(checkpoint, inFlight.savepointTarget);
+    this.finalizer.finalize(checkpoint, inFlight.savepointTarget ?? null);
   }
 
   private onFinalized(checkpoint: CompletedCheckpoint, savepointPath: string | null): void {
@@ -572,9 +592,9 @@ export class CheckpointCoordinator {
     // Ids continue above every retained id, not only the restored one: a savepoint newer than the restored checkpoint keeps its id.
     const highest = Math.max(checkpointId ?? 0, ...this.environment.store.getAllCheckpoints().map((retained) => retained.checkpointId));
     if (highest > 0) {
-      this.finalizer.advanceCounterPast(asCheckpointId(highest)).catch((error: unknown) => {
-        this.emit({ type: 'storage-failure', message: `advancing the checkpoint id counter past ${highest} failed: ${errorMessage(error)}` });
-      });
+      const { self } = this.environment;
+      const past = asCheckpointId(highest);
+      this.finalizer.advanceCounterPast(past).catch((error: unknown) => tell(self, internal({ type: 'CounterAdvanceFailed', checkpointId: past, error: errorMessage(error) })));
     }
     this.phase = { status: 'running' };
     this.failures.reset();
@@ -589,26 +609,34 @@ export class CheckpointCoordinator {
 
   /** The job cannot go on: it ends FAILED. Its checkpoints follow their retention policy, or are all kept when `keepCheckpoints`. */
   private failForGood(message: string, keepCheckpoints: boolean, requesters: readonly TypedRef<RestoreOutcome>[]): void {
-    this.end(JobStatus.FAILED, keepCheckpoints ? JobStatus.SUSPENDED : JobStatus.FAILED, message);
+    this.end(JobStatus.FAILED, message);
     for (const requester of requesters) tell(requester, { status: 'failed', message });
     this.emit({ type: 'job-failed', message });
-    this.finalizer.shutdown(keepCheckpoints ? JobStatus.SUSPENDED : JobStatus.FAILED).catch((error: unknown) => this.reportShutdownFailure(error));
+    this.shutDownStores(keepCheckpoints ? JobStatus.SUSPENDED : JobStatus.FAILED, null);
   }
 
   private shutdown(jobStatus: JobStatus, replyTo: TypedRef<{ readonly done: true }>): void {
     if (this.phase.status !== 'ended') {
       const status = jobStatus === JobStatus.RUNNING ? JobStatus.SUSPENDED : jobStatus;
-      this.end(status, status, `the coordinator shut down (job ${status})`);
+      this.end(status, `the coordinator shut down (job ${status})`);
     }
-    const status = this.phase.status === 'ended' ? this.phase.jobStatus : jobStatus;
-    // Finalizations in flight end first, so a SUSPENDED job keeps every checkpoint that completed.
-    this.finalizer.shutdown(status)
-      .catch((error: unknown) => this.reportShutdownFailure(error))
-      .then(() => tell(replyTo, { done: true }));
+    this.shutDownStores(this.phase.status === 'ended' ? this.phase.jobStatus : jobStatus, replyTo);
+  }
+
+  /**
+   * Shuts the store and the counter down once the finalizations in flight have ended (so a SUSPENDED job keeps every
+   * checkpoint that completed); the answer comes back as a message, after those finalizations' own.
+   */
+  private shutDownStores(status: JobStatus, replyTo: TypedRef<{ readonly done: true }> | null): void {
+    const { self } = this.environment;
+    this.finalizer.shutdown(status).then(
+      () => tell(self, internal({ type: 'StoresShutDown', error: null, replyTo })),
+      (error: unknown) => tell(self, internal({ type: 'StoresShutDown', error: errorMessage(error), replyTo })),
+    );
   }
 
   /** Moves to the ended phase: no timer left, queued requests refused, pending checkpoints aborted, tasks stopped. */
-  private end(jobStatus: JobStatus, _storeStatus: JobStatus, why: string): void {
+  private end(jobStatus: JobStatus, why: string): void {
     const phase = this.phase;
     this.trigger.cancelAll();
     if (phase.status === 'restoring') {
@@ -624,10 +652,6 @@ export class CheckpointCoordinator {
     this.tasks.stopRunning();
   }
 
-  private reportShutdownFailure(error: unknown): void {
-    this.emit({ type: 'storage-failure', message: `shutting down the checkpoint store or id counter failed: ${errorMessage(error)}` });
-  }
-
   // ---------------------------------------------------------------- reporting
 
   private isRetained(checkpointId: number): boolean {
@@ -641,7 +665,6 @@ export class CheckpointCoordinator {
 
   private reportMalformed(problem: string, message: unknown): void {
     this.stats.counts.malformedMessages += 1;
-    this.environment.warn(`checkpoint coordinator of job ${this.settings.jobId} ignored a malformed message: ${problem}`);
     this.emit({ type: 'malformed-message', problem });
     this.answerMalformedRequest(problem, message);
   }
@@ -662,7 +685,6 @@ export class CheckpointCoordinator {
 
   private reportRefusedDiscards(checkpointId: CheckpointId, refused: readonly DiscardRefusal[]): void {
     this.stats.counts.refusedDiscards += refused.length;
-    this.environment.warn(`checkpoint coordinator of job ${this.settings.jobId} kept ${refused.length} file(s) it was asked to discard for checkpoint ${checkpointId}: ${refused.map((each) => `${each.path} (${each.reason})`).join('; ')}`);
     this.emit({ type: 'state-discard-refused', checkpointId, refused });
   }
 
@@ -676,14 +698,18 @@ export class CheckpointCoordinator {
     });
   }
 
-  private emit(event: CoordinatorEvent): void {
+  /** Stamps the event with the clock's time and the job id, logs it, and tells the listener. */
+  private emit(body: CoordinatorEventBody): void {
+    const event: CoordinatorEvent = { ...body, timestamp: this.settings.clock.now(), jobId: this.settings.jobId };
+    logCoordinatorEvent(this.environment.logger, event);
     const listener = this.environment.onEvent;
     if (listener === null) return;
     try {
       listener(event);
     } catch (error) {
       this.stats.counts.internalErrors += 1;
-      this.environment.warn(`the onEvent listener threw on '${event.type}': ${errorMessage(error)}`);
+      const { jobId } = this.settings;
+      logSafely(this.environment.logger, LogLevel.ERROR, { event: event.type, jobId, timestamp: event.timestamp }, `the onEvent listener of job ${jobId} threw on '${event.type}': ${errorMessage(error)}`);
     }
   }
 }

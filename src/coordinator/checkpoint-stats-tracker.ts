@@ -1,10 +1,12 @@
 import { freeze } from 'immer';
-import type { CheckpointId, TaskId } from '../core/ids.js';
+import type { CheckpointId, JobId, TaskId } from '../core/ids.js';
 import type { JobStatus } from '../core/job-status.js';
 import type { CheckpointFailureReason } from '../checkpoint/checkpoint-failure-reason.js';
 import type { CompletedCheckpoint } from '../checkpoint/completed-checkpoint.js';
 import type { PendingCheckpoint } from '../checkpoint/pending-checkpoint.js';
 import type { CheckpointStats } from '../protocol/checkpoint-stats.js';
+import type { PersistedCheckpointHistory } from '../checkpoint/checkpoint-history.js';
+import { CheckpointHistoryTracker } from './checkpoint-history-tracker.js';
 
 type Counts = { -readonly [K in keyof Omit<CheckpointStats['counts'], 'inProgress'>]: number };
 
@@ -18,8 +20,8 @@ export interface StatsView {
 }
 
 /**
- * Counts and remembers what the coordinator did, for `GetCheckpointStats`: O(1) per report, and a frozen snapshot
- * built only when asked.
+ * Counts and remembers what the coordinator did, for `GetCheckpointStats`: O(1) per acknowledgement, a history entry
+ * summarized once per finished checkpoint, and a frozen snapshot built only when asked.
  */
 export class CheckpointStatsTracker {
   readonly counts: Counts = {
@@ -31,6 +33,18 @@ export class CheckpointStatsTracker {
   private latestFailed: CheckpointStats['latestFailed'] = null;
   private latestRestore: CheckpointStats['latestRestore'] = null;
   private lastFinished: PendingCheckpoint | null = null;
+  private readonly history: CheckpointHistoryTracker;
+
+  /** `onHistoryChanged` is told after every finished checkpoint and every restore (not per trigger or acknowledgement). */
+  constructor(historySize: number, private readonly onHistoryChanged: () => void = () => undefined) {
+    this.history = new CheckpointHistoryTracker(historySize);
+  }
+
+  /** A checkpoint or savepoint was sent to the tasks. */
+  reportTriggered(pending: PendingCheckpoint): void {
+    this.counts.triggered += 1;
+    this.history.triggered(pending);
+  }
 
   reportCompleted(checkpoint: CompletedCheckpoint, pending: PendingCheckpoint | null): void {
     this.counts.completed += 1;
@@ -42,6 +56,8 @@ export class CheckpointStatsTracker {
       completionTimestamp: checkpoint.completionTimestamp,
     };
     if (pending !== null) this.lastFinished = pending;
+    this.history.completed(checkpoint, pending);
+    this.onHistoryChanged();
   }
 
   /** A triggered checkpoint failed (null pending: it failed before it was triggered, a refusal). */
@@ -50,6 +66,8 @@ export class CheckpointStatsTracker {
     else {
       this.counts.failed += 1;
       this.lastFinished = pending;
+      this.history.failed(pending, reason, message, timestamp);
+        this.onHistoryChanged();
     }
     this.latestFailed = { checkpointId, reason, message, timestamp };
   }
@@ -57,6 +75,14 @@ export class CheckpointStatsTracker {
   reportRestored(checkpointId: CheckpointId | null, timestamp: number): void {
     this.counts.restored += 1;
     this.latestRestore = { checkpointId, timestamp };
+    this.history.restored({ checkpointId, timestamp });
+    this.onHistoryChanged();
+  }
+
+  /** The history as persisted beside the checkpoints: the run's totals and the bounded history, as they are now. */
+  persistedHistory(jobId: JobId, writtenAt: number): PersistedCheckpointHistory {
+    const { triggered, completed, failed, restored } = this.counts;
+    return { jobId, writtenAt, totals: { triggered, completed, failed, restored }, history: this.history.snapshot() };
   }
 
   snapshot(view: StatsView): CheckpointStats {
@@ -74,6 +100,7 @@ export class CheckpointStatsTracker {
           : { checkpointId: finished.checkpointId, perTask: finished.acknowledgementLatencies() as Record<TaskId, number | null> },
         continuousFailures: view.continuousFailures,
         pendingDiscards: view.pendingDiscards,
+        history: this.history.snapshot(),
       },
       true,
     );

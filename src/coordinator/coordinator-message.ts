@@ -1,6 +1,7 @@
 import type { CheckpointId } from '../core/ids.js';
 import type { CompletedCheckpoint } from '../checkpoint/completed-checkpoint.js';
-import type { CoordinatorRequest } from '../protocol/coordinator-protocol.js';
+import type { TypedRef } from '../actor/typed-ref.js';
+import type { CoordinatorRequest, Done } from '../protocol/coordinator-protocol.js';
 import type { TaskToCoordinatorMessage } from '../protocol/task-protocol.js';
 
 /** Messages the coordinator sends itself when a timer fires or asynchronous work finishes. Never accepted from outside. */
@@ -14,12 +15,14 @@ export type CoordinatorInternalMessage =
   | { readonly type: 'CheckpointFinalized'; readonly checkpoint: CompletedCheckpoint; readonly savepointPath: string | null }
   | { readonly type: 'CheckpointFinalizeFailed'; readonly checkpoint: CompletedCheckpoint; readonly error: string; readonly storeKeepsState: boolean }
   | { readonly type: 'RunRestore'; readonly token: number }
+  | { readonly type: 'CounterAdvanceFailed'; readonly checkpointId: CheckpointId; readonly error: string }
+  | { readonly type: 'StoresShutDown'; readonly error: string | null; readonly replyTo: TypedRef<Done> | null }
   | { readonly type: 'NotifyTasksOfCompletion' }
   | { readonly type: 'TaskMessageBatch'; readonly messages: readonly TaskToCoordinatorMessage[] };
 
 const INTERNAL_TYPES: ReadonlySet<string> = new Set<CoordinatorInternalMessage['type']>([
   'StartCoordinator', 'SchedulerTick', 'PauseElapsed', 'CheckpointIdAssigned', 'CheckpointIdFailed', 'CheckpointExpired',
-  'CheckpointFinalized', 'CheckpointFinalizeFailed', 'RunRestore', 'NotifyTasksOfCompletion', 'TaskMessageBatch',
+  'CheckpointFinalized', 'CheckpointFinalizeFailed', 'RunRestore', 'CounterAdvanceFailed', 'StoresShutDown', 'NotifyTasksOfCompletion', 'TaskMessageBatch',
 ]);
 
 // Internal messages are recognised by identity, not by their type: only this module can put a message here, so one

@@ -11,6 +11,7 @@ import type { TaskSpec } from '../protocol/task-deployment.js';
 import type { CheckpointStateCleaner } from './checkpoint-state-cleaner.js';
 import type { CoordinatorEvent } from './coordinator-event.js';
 import { MAX_TIMER_DELAY_MS } from '../core/timer-limits.js';
+import { validateLogger, type Logger } from '../core/logger.js';
 import { validateRestartStrategy, type RestartStrategy, type RestartStrategyOption } from './restart-strategy.js';
 
 /** How a checkpoint coordinator is configured. Checked once, when it is spawned. */
@@ -65,6 +66,19 @@ export interface CheckpointCoordinatorOptions {
   readonly onEvent?: (event: CoordinatorEvent) => void;
   /** The coordinator actor's name. Default: `checkpoint-coordinator-<jobId>`. */
   readonly name?: string;
+  /**
+   * Where the coordinator logs every event (pino-compatible `{ debug, info, warn, error }`; pino itself works).
+   * Default: quiet, unless `NODE_DEBUG=nact-checkpoint`, which prints to stderr.
+   */
+  readonly logger?: Logger;
+  /** Finished checkpoints the stats history keeps (Flink's `web.checkpoints.history`). Default 10. */
+  readonly historySize?: number;
+  /**
+   * Persist the stats history beside the checkpoints (`<base>/<jobId>/checkpoint-history.json` with filesystem
+   * storage), so `nact-checkpoint history` and `report` can read it after the job ended. Default: true when `storage`
+   * is given.
+   */
+  readonly persistHistory?: boolean;
 }
 
 /** Options after validation, with every default filled in. */
@@ -87,9 +101,15 @@ export interface CoordinatorSettings {
   readonly tasks: readonly TaskSpec[];
   readonly clock: Clock;
   readonly name: string;
+  readonly logger: Logger;
+  readonly historySize: number;
+  readonly persistHistory: boolean;
 }
 
 const FIELD = 'CheckpointCoordinatorOptions';
+
+/** Finished checkpoints the stats history keeps unless `historySize` says otherwise (Flink's default). */
+export const DEFAULT_HISTORY_SIZE = 10;
 
 function integerAtLeast(options: object, key: string, minimum: number, fallback: number, allowInfinity = false): number {
   const value = (options as Record<string, unknown>)[key];
@@ -164,6 +184,9 @@ export function validateCoordinatorOptions(options: CheckpointCoordinatorOptions
   for (const key of Object.keys(REQUIRED_METHODS) as (keyof typeof REQUIRED_METHODS)[]) checkCollaborator(options, key);
   if (options.name !== undefined && (typeof options.name !== 'string' || options.name.length === 0)) throw new InvalidOptionError(`${FIELD}.name`, `must be a non-empty string, got ${String(options.name)}`);
   const retained = integerAtLeast(options, 'retained', 1, 1);
+  if (options.persistHistory === true && options.storage === undefined) {
+    throw new InvalidOptionError(`${FIELD}.persistHistory`, 'needs a storage to persist the history to: pass `storage` (or leave persistHistory out)');
+  }
   return {
     jobId: asJobId(options.jobId),
     interval,
@@ -183,5 +206,8 @@ export function validateCoordinatorOptions(options: CheckpointCoordinatorOptions
     tasks,
     clock: options.clock ?? systemClock,
     name: options.name ?? `checkpoint-coordinator-${options.jobId}`,
+    logger: validateLogger(options.logger, `${FIELD}.logger`),
+    historySize: integerAtLeast(options, 'historySize', 1, DEFAULT_HISTORY_SIZE),
+    persistHistory: flag(options, 'persistHistory', options.storage !== undefined),
   };
 }

@@ -38,7 +38,7 @@ export function spawnCheckpointCoordinator(parent: Ref<unknown>, options: Checkp
           stateCleaner,
           onEvent: options.onEvent ?? null,
           stopTask: (task) => stop(task),
-          warn: (message) => (ctx.log as typeof ctx.log | undefined)?.warn(message),
+          logger: settings.logger,
         }),
       onCrash: (_message, _error, ctx) => ctx.resume,
       afterStop: (coordinator: CheckpointCoordinator) => coordinator.dispose(),

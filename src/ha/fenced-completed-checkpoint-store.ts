@@ -1,4 +1,6 @@
+import { discardEach } from '../checkpoint/discard-each.js';
 import { randomUUID } from 'node:crypto';
+import { validateLogger } from '../core/logger.js';
 import { CheckpointStoreShutDownError } from '../checkpoint/checkpoint-store-shut-down-error.js';
 import type { CompletedCheckpoint } from '../checkpoint/completed-checkpoint.js';
 import { CheckpointAddOutcomeUnknownError, keepEverything, type CompletedCheckpointDiscarder, type CompletedCheckpointStore, type DiscardCause } from '../checkpoint/completed-checkpoint-store.js';
@@ -64,7 +66,8 @@ export class FencedCompletedCheckpointStore implements CompletedCheckpointStore 
     this.maxRetained = options.maxRetained;
     this.session = options.session;
     this.discarder = options.discarder ?? keepEverything;
-    this.onDiscardFailure = options.onDiscardFailure ?? warnAboutDiscardFailure;
+    const logger = validateLogger(options.logger, 'FencedCompletedCheckpointStoreOptions.logger');
+    this.onDiscardFailure = options.onDiscardFailure ?? ((failure) => warnAboutDiscardFailure(failure, logger));
   }
 
   /**
@@ -228,19 +231,8 @@ export class FencedCompletedCheckpointStore implements CompletedCheckpointStore 
     return released;
   }
 
-  /** Discards one checkpoint after another; a failure is reported and does not stop the rest. */
-  private async discardEach(checkpoints: readonly CompletedCheckpoint[], cause: DiscardCause): Promise<void> {
-    for (const checkpoint of checkpoints) {
-      try {
-        await this.discarder.discard(checkpoint, cause);
-      } catch (error) {
-        try {
-          this.onDiscardFailure({ checkpoint, cause, error });
-        } catch {
-          // A failing listener must not turn a reported discard failure into a failed add or shutdown.
-        }
-      }
-    }
+  private discardEach(checkpoints: readonly CompletedCheckpoint[], cause: DiscardCause): Promise<void> {
+    return discardEach(this.discarder, checkpoints, cause, this.onDiscardFailure);
   }
 
   private serially<T>(work: () => Promise<T>): Promise<T> {

@@ -1,6 +1,7 @@
 import type { PostgresPool } from './postgres/postgres-pool.js';
 import { systemClock, type Clock } from '../actor/clock.js';
 import { InvalidOptionError } from '../core/invalid-option-error.js';
+import { validateLogger, type Logger } from '../core/logger.js';
 import { HighAvailabilityMode } from './high-availability-mode.js';
 import type { InMemoryHighAvailabilityData } from './memory/in-memory-high-availability-data.js';
 
@@ -12,6 +13,8 @@ export interface LeaseOptions {
   readonly leaseDuration?: number;
   /** ms between renewals (leader) and checks (standby); less than `leaseDuration`. Default a third of it. */
   readonly renewInterval?: number;
+  /** Where leadership changes (info) and contender errors (error) are logged. Default: quiet unless `NODE_DEBUG=nact-checkpoint`. */
+  readonly logger?: Logger;
 }
 
 /** `none`: in memory, for specs; instances given the same `data` share everything. */
@@ -60,6 +63,7 @@ export interface LeaseSettings {
   readonly clock: Clock;
   readonly leaseDuration: number;
   readonly renewInterval: number;
+  readonly logger: Logger;
 }
 
 const FIELD = 'HighAvailabilityOptions';
@@ -102,7 +106,7 @@ export function validateHighAvailabilityOptions(options: HighAvailabilityOptions
     identifier('tablePrefix', options.tablePrefix);
     integer('maxConnections', options.maxConnections, 4, 2);
   }
-  return { clock, leaseDuration, renewInterval };
+  return { clock, leaseDuration, renewInterval, logger: validateLogger(options.logger, `${FIELD}.logger`) };
 }
 
 function integer(field: string, value: unknown, fallback: number, minimum: number): number {

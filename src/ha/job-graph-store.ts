@@ -4,7 +4,7 @@ import { assertSafeHighAvailabilityName } from './high-availability-names.js';
 import type { JobGraphTable } from './high-availability-backend.js';
 import type { JobGraphChange } from './job-graph-change.js';
 import { JobGraphWatch } from './job-graph-watch.js';
-import { assertJsonValue } from './json-value-check.js';
+import { findJsonProblem } from '../core/json-problem.js';
 import type { LeaderSession } from './leader-session.js';
 import type { StoredJobGraph } from './stored-job-graph.js';
 
@@ -26,7 +26,8 @@ export class JobGraphStore {
    */
   async putJobGraph(session: LeaderSession, jobId: string, graph: JsonValue): Promise<StoredJobGraph> {
     const id = checkedJobId(jobId);
-    assertJsonValue(graph, 'graph');
+    const problem = findJsonProblem(graph, 'graph');
+    if (problem !== null) throw new TypeError(`${problem}, which JSON cannot hold as it is`);
     return this.table.put(session, id, graph);
   }
 

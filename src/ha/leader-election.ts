@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Cancellable, Clock } from '../actor/clock.js';
+import { errorMessage } from '../core/error-message.js';
+import { defaultLogger, LogLevel, logSafely, type LogFields, type Logger } from '../core/logger.js';
 import type { LeaseRecord, LeaseTable } from './high-availability-backend.js';
 import type { LeaderContender } from './leader-contender.js';
 import type { LeaderSession } from './leader-session.js';
@@ -12,6 +14,8 @@ export interface LeaseTiming {
   /** How often the leader renews and standbys look at the lease. */
   readonly renewInterval: number;
   readonly clock: Clock;
+  /** Where leadership changes and contender errors are logged. Default: the quiet default logger. */
+  readonly logger?: Logger;
 }
 
 /**
@@ -136,6 +140,7 @@ export class LeaderElection {
     if (session === null) return;
     this.session = session;
     this.lastRenewedAt = now;
+    this.log(LogLevel.INFO, { generation: session.generation }, `leadership of scope '${this.scope}' granted to contender ${this.contenderId} (generation ${session.generation})`);
     this.call((contender) => contender.grantLeadership(session));
   }
 
@@ -156,6 +161,7 @@ export class LeaderElection {
     if (session === null) return;
     this.session = null;
     this.observed = null;
+    this.log(LogLevel.INFO, { generation: session.generation, reason }, `leadership of scope '${this.scope}' (generation ${session.generation}) revoked from contender ${this.contenderId}: ${reason}`);
     this.call((contender) => contender.revokeLeadership(session, reason));
   }
 
@@ -169,7 +175,12 @@ export class LeaderElection {
     }
   }
 
+  private log(level: LogLevel, fields: LogFields, message: string): void {
+    logSafely(this.timing.logger ?? defaultLogger, level, { scope: this.scope, contenderId: this.contenderId, ...fields }, message);
+  }
+
   private report(error: unknown): void {
+    this.log(LogLevel.ERROR, {}, `the leader contender of scope '${this.scope}' failed: ${errorMessage(error)}`);
     try {
       this.contender?.handleError?.(error);
     } catch {

@@ -1,4 +1,5 @@
 import type { CheckpointId, JobId, TaskId } from '../core/ids.js';
+import { defaultLogger, LogLevel, logSafely, type Logger } from '../core/logger.js';
 
 /** What went wrong with task-local state. None of these fails a checkpoint or a restore: the durable copy is used instead. */
 export const TaskLocalStateProblemKind = {
@@ -28,7 +29,8 @@ export interface TaskLocalStateProblem {
   readonly error: unknown;
 }
 
-/** The default reporter: a process warning with code `NACT_CHECKPOINT_TASK_LOCAL_STATE`. */
-export function warnAboutTaskLocalStateProblem(problem: TaskLocalStateProblem): void {
-  process.emitWarning(`task ${problem.taskId} of job ${problem.jobId}: ${problem.message}`, { code: 'NACT_CHECKPOINT_TASK_LOCAL_STATE' });
+/** The default reporter: a warning to `logger` with code `NACT_CHECKPOINT_TASK_LOCAL_STATE`. */
+export function warnAboutTaskLocalStateProblem(problem: TaskLocalStateProblem, logger: Logger = defaultLogger): void {
+  logSafely(logger, LogLevel.WARN, { code: 'NACT_CHECKPOINT_TASK_LOCAL_STATE', kind: problem.kind, jobId: problem.jobId, taskId: problem.taskId, checkpointId: problem.checkpointId },
+    `task ${problem.taskId} of job ${problem.jobId}: ${problem.message}`);
 }

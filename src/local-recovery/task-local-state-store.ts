@@ -1,4 +1,5 @@
 import { readdir, readFile, rm, rmdir, stat } from 'node:fs/promises';
+import { validateLogger, type Logger } from '../core/logger.js';
 import { dirname, join, resolve } from 'node:path';
 import { errorMessage } from '../core/error-message.js';
 import { asCheckpointId, asJobId, asTaskId, type CheckpointId, type JobId, type TaskId } from '../core/ids.js';
@@ -20,8 +21,10 @@ export interface TaskLocalStateStoreOptions {
   readonly localRootDirectory: string;
   readonly jobId: string;
   readonly taskId: string;
-  /** Told about every problem (after it is counted). Default: a process warning (`NACT_CHECKPOINT_TASK_LOCAL_STATE`). */
+  /** Told about every problem (after it is counted). Default: a warning to `logger` (`NACT_CHECKPOINT_TASK_LOCAL_STATE`). */
   readonly onProblem?: (problem: TaskLocalStateProblem) => void;
+  /** Where the default `onProblem` reports. Default: quiet unless `NODE_DEBUG=nact-checkpoint`. */
+  readonly logger?: Logger;
 }
 
 const FIELD = 'TaskLocalStateStoreOptions';
@@ -82,7 +85,8 @@ export class TaskLocalStateStore {
     }
     if (options.onProblem !== undefined && typeof options.onProblem !== 'function') throw new InvalidOptionError(`${FIELD}.onProblem`, 'must be a function');
     const directory = join(resolve(localRootDirectory), jobId, taskId);
-    const store = new TaskLocalStateStore(directory, asJobId(jobId), asTaskId(taskId), options.onProblem ?? warnAboutTaskLocalStateProblem);
+    const logger = validateLogger(options.logger, `${FIELD}.logger`);
+    const store = new TaskLocalStateStore(directory, asJobId(jobId), asTaskId(taskId), options.onProblem ?? ((problem) => warnAboutTaskLocalStateProblem(problem, logger)));
     await ensureDirectory(directory);
     await store.recover();
     return store;

@@ -1,3 +1,4 @@
+import type { CheckpointHistory } from '../checkpoint/checkpoint-history.js';
 import type { CheckpointId, TaskId } from '../core/ids.js';
 import type { JobStatus } from '../core/job-status.js';
 import type { CheckpointFailureReason } from '../checkpoint/checkpoint-failure-reason.js';
@@ -60,4 +61,6 @@ export interface CheckpointStats {
   readonly continuousFailures: number;
   /** State deletions queued or in flight. */
   readonly pendingDiscards: number;
+  /** The latest checkpoints (at most `historySize` finished ones, plus those in progress), the latest restores, and a summary. */
+  readonly history: CheckpointHistory;
 }

@@ -1,6 +1,7 @@
 import type { Clock } from '../actor/clock.js';
 import { systemClock } from '../actor/clock.js';
 import { asJobId } from '../core/ids.js';
+import { LogLevel, logSafely, validateLogger, type Logger } from '../core/logger.js';
 import type { CheckpointIDCounter } from '../checkpoint/checkpoint-id-counter.js';
 import { DefaultCompletedCheckpointStore } from './default-completed-checkpoint-store.js';
 import { warnAboutDiscardFailure, type CompletedCheckpointDiscardFailure } from '../checkpoint/standalone-completed-checkpoint-store.js';
@@ -24,6 +25,11 @@ export interface CheckpointingSetupOptions {
    * job is running. Default true.
    */
   readonly removeOrphans?: boolean;
+  /**
+   * Where recovery, failed deletions and failed discards are logged; also handed on to the coordinator when the setup is
+   * spread into its options. Default: quiet unless `NODE_DEBUG=nact-checkpoint`.
+   */
+  readonly logger?: Logger;
 }
 
 /** The durable pieces to hand to `spawnCheckpointCoordinator` (spread them into its options). */
@@ -43,6 +49,8 @@ export interface CheckpointingSetup {
   readonly completedCheckpointDiscardFailures: () => readonly CompletedCheckpointDiscardFailure[];
   /** Files removed as orphans during recovery. */
   readonly orphansRemoved: readonly string[];
+  /** The `logger` option, when one was given, so spreading the setup into the coordinator's options logs there too. */
+  readonly logger?: Logger;
 }
 
 /** The discarder of the latest setup of each job (by storage and job id) prepared in this process. */
@@ -64,7 +72,8 @@ export async function prepareCheckpointing(options: CheckpointingSetupOptions): 
   // retained checkpoint), so such a late deletion would remove a new checkpoint's metadata: let them finish first.
   const jobKey = `${options.storage.description}\n${options.jobId}`;
   await discardersByJob.get(jobKey)?.whenIdle();
-  const discarder = new AsyncStateDiscarder(options.storage, options.clock ?? systemClock, options.discarding);
+  const logger = validateLogger(options.logger, 'CheckpointingSetupOptions.logger');
+  const discarder = new AsyncStateDiscarder(options.storage, options.clock ?? systemClock, { logger, ...options.discarding });
   discardersByJob.set(jobKey, discarder);
   const stateCleaner = new DefaultCheckpointStateCleaner(discarder);
   const completedCheckpointDiscardFailures: CompletedCheckpointDiscardFailure[] = [];
@@ -75,7 +84,7 @@ export async function prepareCheckpointing(options: CheckpointingSetupOptions): 
     discarder: stateCleaner,
     onDiscardFailure: (failure) => {
       completedCheckpointDiscardFailures.push(failure);
-      warnAboutDiscardFailure(failure);
+      warnAboutDiscardFailure(failure, logger);
     },
     onRecovered: (checkpoints) => stateCleaner.registerRecovered(checkpoints),
   });
@@ -93,5 +102,9 @@ export async function prepareCheckpointing(options: CheckpointingSetupOptions): 
     }
     orphansRemoved = (await removeOrphans(report, options.storage)).removed;
   }
-  return { storage: options.storage, store, stateCleaner, discarder, idCounter, discardFailures: () => discarder.failures(), completedCheckpointDiscardFailures: () => [...completedCheckpointDiscardFailures], orphansRemoved };
+  const latest = store.getLatestCheckpoint();
+  logSafely(logger, LogLevel.INFO, { jobId, recovered: store.getNumberOfRetainedCheckpoints(), latestCheckpointId: latest?.checkpointId ?? null, orphansRemoved: orphansRemoved.length },
+    `job ${jobId}: recovered ${store.getNumberOfRetainedCheckpoints()} checkpoint(s) from ${options.storage.description}${latest === null ? '' : ` (latest ${latest.checkpointId})`}, removed ${orphansRemoved.length} orphan file(s)`);
+  const setup = { storage: options.storage, store, stateCleaner, discarder, idCounter, discardFailures: () => discarder.failures(), completedCheckpointDiscardFailures: () => [...completedCheckpointDiscardFailures], orphansRemoved };
+  return options.logger === undefined ? setup : { ...setup, logger: options.logger };
 }

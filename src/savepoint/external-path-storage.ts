@@ -1,5 +1,6 @@
 import { readFile, rm } from 'node:fs/promises';
 import { isAbsolute, resolve } from 'node:path';
+import type { PersistedCheckpointHistory } from '../checkpoint/checkpoint-history.js';
 import type { CheckpointIDCounter } from '../checkpoint/checkpoint-id-counter.js';
 import type { CompletedCheckpoint } from '../checkpoint/completed-checkpoint.js';
 import type { CheckpointId, JobId } from '../core/ids.js';
@@ -93,5 +94,13 @@ export class ExternalPathStorage implements CheckpointStorage {
 
   openIdCounter(jobId: JobId): Promise<CheckpointIDCounter> {
     return this.inner.openIdCounter(jobId);
+  }
+
+  writeHistory(history: PersistedCheckpointHistory): Promise<string> {
+    return this.inner.writeHistory(history);
+  }
+
+  readHistory(jobId: JobId): Promise<PersistedCheckpointHistory | null> {
+    return this.inner.readHistory(jobId);
   }
 }

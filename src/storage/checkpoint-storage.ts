@@ -1,6 +1,7 @@
 import type { CheckpointId, JobId } from '../core/ids.js';
 import type { CheckpointIDCounter } from '../checkpoint/checkpoint-id-counter.js';
 import type { CompletedCheckpoint } from '../checkpoint/completed-checkpoint.js';
+import type { PersistedCheckpointHistory } from '../checkpoint/checkpoint-history.js';
 import type { FileStateHandle } from '../state/state-handles.js';
 
 /** One file found under a job's directory, for audits. `path` is relative to the storage base. */
@@ -46,4 +47,14 @@ export interface CheckpointStorage {
    * @throws CorruptStateError naming the counter's file when it is unreadable.
    */
   openIdCounter(jobId: JobId): Promise<CheckpointIDCounter>;
+  /**
+   * Replaces the job's checkpoint stats history, `<jobId>/checkpoint-history.json`, atomically (versioned and
+   * checksummed), and resolves to its path. Wrappers of a storage delegate.
+   */
+  writeHistory(history: PersistedCheckpointHistory): Promise<string>;
+  /**
+   * The job's persisted stats history, or null when none was written.
+   * @throws CorruptStateError naming the file when it fails verification (truncated, another version, checksum, shape).
+   */
+  readHistory(jobId: JobId): Promise<PersistedCheckpointHistory | null>;
 }

@@ -7,6 +7,8 @@ import type { FileStateHandle } from '../state/state-handles.js';
 import { ExistingFilePolicy, isTemporaryFileName, writeFileAtomically } from './atomic-file-writer.js';
 import type { CheckpointStorage, StoredFile } from './checkpoint-storage.js';
 import { encodeCheckpointMetadata } from './checkpoint-metadata-codec.js';
+import { decodeCheckpointHistory, encodeCheckpointHistory } from './checkpoint-history-codec.js';
+import type { PersistedCheckpointHistory } from '../checkpoint/checkpoint-history.js';
 import type { CheckpointIDCounter } from '../checkpoint/checkpoint-id-counter.js';
 import { checksumOf } from './checksum.js';
 import { FileSystemCheckpointIDCounter } from './filesystem-checkpoint-id-counter.js';
@@ -154,6 +156,28 @@ export class FileSystemCheckpointStorage implements CheckpointStorage {
   openIdCounter(jobId: JobId): Promise<CheckpointIDCounter> {
     assertSafeJobId(jobId);
     return FileSystemCheckpointIDCounter.open(this.baseDirectory, jobId);
+  }
+
+  /** Replaces `<jobId>/checkpoint-history.json` atomically (temporary file, fsync, rename, fsync of the directory). */
+  async writeHistory(history: PersistedCheckpointHistory): Promise<string> {
+    assertSafeJobId(history.jobId);
+    const path = storageLayout.historyFile(history.jobId);
+    await writeFileAtomically(this.absolute(path), encodeCheckpointHistory(history));
+    return path;
+  }
+
+  /** Reads and verifies `<jobId>/checkpoint-history.json`; null when there is none. @throws CorruptStateError naming the file. */
+  async readHistory(jobId: JobId): Promise<PersistedCheckpointHistory | null> {
+    assertSafeJobId(jobId);
+    const path = storageLayout.historyFile(jobId);
+    let bytes: Uint8Array;
+    try {
+      bytes = await this.read(path, 'state file');
+    } catch (error) {
+      if (error instanceof StateFileNotFoundError) return null;
+      throw error;
+    }
+    return decodeCheckpointHistory(bytes, path);
   }
 
   /** The next id the job's durable id counter file says, null when there is none. @throws CorruptStateError naming the file. */

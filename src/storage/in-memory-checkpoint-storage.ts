@@ -5,6 +5,8 @@ import { StandaloneCheckpointIDCounter } from '../checkpoint/standalone-checkpoi
 import type { FileStateHandle } from '../state/state-handles.js';
 import type { CheckpointStorage, StoredFile } from './checkpoint-storage.js';
 import { encodeCheckpointMetadata } from './checkpoint-metadata-codec.js';
+import { decodeCheckpointHistory, encodeCheckpointHistory } from './checkpoint-history-codec.js';
+import type { PersistedCheckpointHistory } from '../checkpoint/checkpoint-history.js';
 import { checksumOf } from './checksum.js';
 import { CorruptStateError } from './corrupt-state-error.js';
 import { StateFileExistsError } from './state-file-exists-error.js';
@@ -99,6 +101,19 @@ export class InMemoryCheckpointStorage implements CheckpointStorage {
       this.counters.set(jobId, counter);
     }
     return counter;
+  }
+
+  /** Keeps the history's encoded bytes, as the filesystem storage writes them, so a read verifies them the same way. */
+  async writeHistory(history: PersistedCheckpointHistory): Promise<string> {
+    const path = storageLayout.historyFile(history.jobId);
+    this.files.set(path, encodeCheckpointHistory(history));
+    return path;
+  }
+
+  async readHistory(jobId: JobId): Promise<PersistedCheckpointHistory | null> {
+    const path = storageLayout.historyFile(jobId);
+    const bytes = this.files.get(path);
+    return bytes === undefined ? null : decodeCheckpointHistory(bytes, path);
   }
 
   /** Replaces a stored file's bytes without updating any handle: how specs simulate corruption. */

@@ -1,4 +1,5 @@
 import { InvalidOptionError } from '../core/invalid-option-error.js';
+import { LogLevel, logSafely, validateLogger, type Logger } from '../core/logger.js';
 import type { Clock } from '../actor/clock.js';
 import type { CheckpointId, JobId } from '../core/ids.js';
 import type { CheckpointStorage } from './checkpoint-storage.js';
@@ -35,8 +36,10 @@ export interface AsyncStateDiscarderOptions {
   readonly retryDelayMs?: number;
   /** Deletions running at the same time; default 4. */
   readonly maxConcurrent?: number;
-  /** Called once for each deletion that finally failed, after it was added to `failures()`. Exceptions it throws are ignored. */
+  /** Called once for each deletion that finally failed, after it was added to `failures()` and logged. Exceptions it throws are ignored. */
   readonly onFailure?: (failure: DiscardFailure) => void;
+  /** Where each final failure is logged (warn). Default: quiet unless `NODE_DEBUG=nact-checkpoint`. */
+  readonly logger?: Logger;
 }
 
 interface DiscardJob {
@@ -60,6 +63,7 @@ export class AsyncStateDiscarder {
   private readonly retryDelayMs: number;
   private readonly maxConcurrent: number;
   private readonly onFailure: (failure: DiscardFailure) => void;
+  private readonly logger: Logger;
   private readonly queue: DiscardJob[] = [];
   private queueHead = 0;
   // Ids of every job that is queued, running or waiting for a retry.
@@ -78,6 +82,7 @@ export class AsyncStateDiscarder {
     this.retryDelayMs = options.retryDelayMs ?? 100;
     this.maxConcurrent = options.maxConcurrent ?? 4;
     this.onFailure = options.onFailure ?? (() => undefined);
+    this.logger = validateLogger(options.logger, 'AsyncStateDiscarderOptions.logger');
     if (!Number.isInteger(this.maxAttempts) || this.maxAttempts < 1) {
       throw new InvalidOptionError('AsyncStateDiscarderOptions.maxAttempts', `must be an integer of at least 1, got ${this.maxAttempts}`);
     }
@@ -185,6 +190,8 @@ export class AsyncStateDiscarder {
   private giveUp(job: DiscardJob, lastError: Error): void {
     const failure: DiscardFailure = { target: job.target, path: job.path, attempts: job.attempts, lastError, failedAt: this.clock.now() };
     this.finalFailures.push(failure);
+    logSafely(this.logger, LogLevel.WARN, { code: 'NACT_CHECKPOINT_STATE_DISCARD_FAILED', target: job.target, path: job.path, attempts: job.attempts },
+      `deleting ${job.path} failed ${job.attempts} time(s), last: ${lastError.message}; it stays until 'nact-checkpoint gc' removes it`);
     try {
       this.onFailure(failure);
     } catch {

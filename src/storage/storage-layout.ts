@@ -9,6 +9,8 @@ export const storageLayout = {
   taskOwnedFile: (jobId: JobId, name: string): string => `${jobId}/taskowned/${name}`,
   /** The filesystem storage's durable checkpoint id counter. */
   idCounterFile: (jobId: JobId): string => `${jobId}/checkpoint-id-counter`,
+  /** The job's persisted checkpoint stats history. */
+  historyFile: (jobId: JobId): string => `${jobId}/checkpoint-history.json`,
   /** The checkpoint id of a `<jobId>/chk-<id>/...` path, or null for any other path. */
   checkpointIdOf(path: string): number | null {
     const match = /\/chk-(\d+)(\/|$)/.exec(path);

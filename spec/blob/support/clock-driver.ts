@@ -1,5 +1,5 @@
 import type { Cancellable, Clock } from '../../../src/actor/clock.js';
-import { ManualClock } from '../../../src/actor/manual-clock.js';
+import { ManualClock } from '../../../src/testing/index.js';
 
 /** A manual clock that records every delay it was asked to wait, and can drive a promise to completion by firing due timers. */
 export class RecordingManualClock implements Clock {

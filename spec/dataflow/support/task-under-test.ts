@@ -1,5 +1,5 @@
 import { start, stop, type Ref } from 'nact';
-import { ManualClock } from '../../../src/actor/manual-clock.js';
+import { ManualClock } from '../../../src/testing/index.js';
 import { tell, type TypedRef } from '../../../src/actor/typed-ref.js';
 import { CheckpointRetention, CheckpointType } from '../../../src/checkpoint/checkpoint-properties.js';
 import { CheckpointFailureReason } from '../../../src/checkpoint/checkpoint-failure-reason.js';

@@ -1,5 +1,5 @@
 import { start, stop } from 'nact';
-import { ManualClock } from '../../../src/actor/manual-clock.js';
+import { ManualClock } from '../../../src/testing/index.js';
 import { ask } from '../../../src/actor/typed-ref.js';
 import type { CoordinatorEvent } from '../../../src/coordinator/coordinator-event.js';
 import { spawnCheckpointCoordinator } from '../../../src/coordinator/spawn-checkpoint-coordinator.js';

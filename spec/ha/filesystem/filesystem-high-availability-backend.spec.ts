@@ -1,7 +1,7 @@
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { expect } from 'chai';
-import { ManualClock } from '../../../src/actor/manual-clock.js';
+import { ManualClock } from '../../../src/testing/index.js';
 import { JobStatus } from '../../../src/core/job-status.js';
 import { asJobId } from '../../../src/core/ids.js';
 import { FileLockTimeoutError } from '../../../src/ha/filesystem/file-lock-timeout-error.js';

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import pg from 'pg';
-import { ManualClock } from '../../../src/actor/manual-clock.js';
+import { ManualClock } from '../../../src/testing/index.js';
 import { createHighAvailabilityServices, type HighAvailabilityServices } from '../../../src/ha/high-availability-services.js';
 import { HighAvailabilityStorageError } from '../../../src/ha/high-availability-storage-error.js';
 import { UnsupportedSchemaVersionError } from '../../../src/ha/postgres/unsupported-schema-version-error.js';

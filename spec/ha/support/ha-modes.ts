@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { ManualClock } from '../../../src/actor/manual-clock.js';
+import { ManualClock } from '../../../src/testing/index.js';
 import { markInstanceOpen } from '../../../src/ha/filesystem/process-identity.js';
 import { createHighAvailabilityServices, type HighAvailabilityServices } from '../../../src/ha/high-availability-services.js';
 import { HighAvailabilityMode } from '../../../src/ha/high-availability-mode.js';

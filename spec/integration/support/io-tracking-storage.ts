@@ -1,4 +1,5 @@
 import type { CheckpointId, JobId } from '../../../src/core/ids.js';
+import type { PersistedCheckpointHistory } from '../../../src/checkpoint/checkpoint-history.js';
 import type { CheckpointIDCounter } from '../../../src/checkpoint/checkpoint-id-counter.js';
 import type { CompletedCheckpoint } from '../../../src/checkpoint/completed-checkpoint.js';
 import type { FileStateHandle } from '../../../src/state/state-handles.js';
@@ -187,6 +188,15 @@ export class IoTrackingStorage implements CheckpointStorage {
   /** The inner storage's durable counter: its file writes are not tracked (they are not state). */
   openIdCounter(jobId: JobId): Promise<CheckpointIDCounter> {
     return this.inner.openIdCounter(jobId);
+  }
+
+  /** The inner storage's history: its writes are not tracked (they are not state). */
+  writeHistory(history: PersistedCheckpointHistory): Promise<string> {
+    return this.inner.writeHistory(history);
+  }
+
+  readHistory(jobId: JobId): Promise<PersistedCheckpointHistory | null> {
+    return this.inner.readHistory(jobId);
   }
 
   readIdCounter(jobId: JobId): Promise<number | null> {

@@ -43,7 +43,26 @@ console.log(JSON.stringify({
 }));
 `;
 
-/** CommonJS: \`require\` of the ESM package (Node 20.19 and later load ESM synchronously). */
+/**
+ * The subpaths, in plain Node: `nact-checkpoint/testing` drives a coordinator with recording tasks and the manual clock
+ * (no test framework installed), and `nact-checkpoint/prometheus` says how to install prom-client, which is not.
+ */
+export const SUBPATHS_SCRIPT = `
+import { ask, JobStatus, spawnCheckpointCoordinator } from 'nact-checkpoint';
+import { freshSystem, ManualClock, RecordingTasks } from 'nact-checkpoint/testing';
+import { createCheckpointMetrics, PromClientNotInstalledError } from 'nact-checkpoint/prometheus';
+
+const { system, dispose } = freshSystem();
+const tasks = new RecordingTasks(system);
+const coordinator = spawnCheckpointCoordinator(system, { jobId: 'testing', interval: 1_000, startScheduler: false, clock: new ManualClock(), tasks: [tasks.task('a')] });
+const outcome = await ask(coordinator, { type: 'TriggerCheckpointNow' });
+await ask(coordinator, { type: 'ShutdownCoordinator', jobStatus: JobStatus.SUSPENDED });
+dispose();
+const metrics = await createCheckpointMetrics().then(() => 'created', (error) => (error instanceof PromClientNotInstalledError ? error.message : String(error)));
+console.log(JSON.stringify({ status: outcome.status, log: tasks.log.slice(0, 2), metrics }));
+`;
+
+/** CommonJS: `require` of the ESM package (Node 20.19 and later load ESM synchronously). */
 export const COMMONJS_SCRIPT = `
 const checkpointing = require('nact-checkpoint');
 console.log(typeof checkpointing.spawnCheckpointCoordinator, typeof checkpointing.FileSystemCheckpointStorage);
@@ -54,8 +73,10 @@ export const TYPESCRIPT_CONSUMER = `
 import { start } from 'nact';
 import {
   ask, deliver, InMemoryCheckpointStorage, JobStatus, ManualClock, operatorTask, spawnCheckpointCoordinator,
-  type CheckpointedOperator, type CheckpointOutcome, type CheckpointStats, type CompletedCheckpoint, type CoordinatorEvent,
+  type CheckpointedOperator, type CheckpointOutcome, type CheckpointStats, type CompletedCheckpoint, type CoordinatorEvent, type Logger,
 } from 'nact-checkpoint';
+import { RecordingTasks, type TriggerBehaviour } from 'nact-checkpoint/testing';
+import { createCheckpointMetrics, type CheckpointMetrics } from 'nact-checkpoint/prometheus';
 
 interface Order {
   readonly kind: 'order';
@@ -80,8 +101,17 @@ export async function run(): Promise<CompletedCheckpoint | null> {
     clock: new ManualClock(),
     storage: new InMemoryCheckpointStorage(),
     tasks: [operatorTask(system, 'orders-0', orders)],
-    onEvent: (event: CoordinatorEvent) => { events.push(event.type); },
+    onEvent: (event: CoordinatorEvent) => { events.push(event.type + '@' + String(event.timestamp) + '/' + event.jobId); },
+    logger: { debug: () => undefined, info: (fields, message) => { events.push(message + JSON.stringify(fields)); }, warn: () => undefined, error: () => undefined },
+    historySize: 20,
   });
+  const logger: Logger = { debug() {}, info() {}, warn() {}, error() {} };
+  const metrics: CheckpointMetrics = await createCheckpointMetrics();
+  const recording = new RecordingTasks(system);
+  const behaviour: TriggerBehaviour = 'decline';
+  recording.task('fake', behaviour);
+  void logger;
+  void metrics.onEvent;
 
   const tasks = await ask(coordinator, { type: 'GetTasks' });
   const first = tasks[0];
@@ -96,6 +126,7 @@ export async function run(): Promise<CompletedCheckpoint | null> {
   await ask(coordinator, { type: 'TriggerEverything' });
   await ask(coordinator, { type: 'ShutdownCoordinator', jobStatus: JobStatus.SUSPENDED });
   void stats;
+  void stats.history.entries.map((entry) => entry.acknowledgementLatency?.p99);
   return outcome.status === 'completed' ? outcome.checkpoint : null;
 }
 `;

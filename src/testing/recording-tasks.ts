@@ -1,10 +1,10 @@
 import { spawn, type Ref } from 'nact';
-import { ask, tell, typedRef, type TypedRef } from '../../src/actor/typed-ref.js';
-import type { CoordinatorToTaskMessage, TaskToCoordinatorMessage, TriggerCheckpoint } from '../../src/protocol/task-protocol.js';
-import type { TaskStateSnapshot } from '../../src/state/state-handles.js';
-import type { TaskDeploymentContext, TaskSpec } from '../../src/protocol/task-deployment.js';
+import { ask, tell, typedRef, type TypedRef } from '../actor/typed-ref.js';
+import type { CoordinatorToTaskMessage, TaskToCoordinatorMessage, TriggerCheckpoint } from '../protocol/task-protocol.js';
+import type { TaskStateSnapshot } from '../state/state-handles.js';
+import type { TaskDeploymentContext, TaskSpec } from '../protocol/task-deployment.js';
 
-/** How a recording task answers a trigger. */
+/** How a recording task answers a trigger: acknowledge it, decline it, or say nothing (so the checkpoint expires). */
 export type TriggerBehaviour = 'acknowledge' | 'stay-silent' | 'decline';
 
 interface Ping {
@@ -18,8 +18,9 @@ type FakeTaskMessage = CoordinatorToTaskMessage | Ping;
 export type ProtocolLog = string[];
 
 /**
- * A fake task that records every protocol message it gets (and every ack or decline it sends) in a
- * shared log, answers triggers as told, and can be pinged as a mailbox barrier. It answers through the deployment's
+ * Fake tasks for specs of your own coordinator set-ups: each records every protocol message it gets (and every ack or
+ * decline it sends) in a shared log such as `source:Trigger(1)`, `source:Ack(1)`, `source:Complete(1)`, answers
+ * triggers as told, and can be pinged as a mailbox barrier ({@link barrier}). It answers through the deployment's
  * batched `report`, as production tasks do, and keeps the state each RestoreState brought it.
  */
 export class RecordingTasks {
