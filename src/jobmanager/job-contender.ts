@@ -212,6 +212,7 @@ export class JobContender implements LeaderContender {
       ha: this.context.ha,
       kinds,
       clock: settings.clock,
+      logger: settings.logger,
       onCoordinatorEvent: (event) => {
         settings.onEvent({ type: 'coordinator-event', jobId, event });
         // The restart strategy gave up, or the job cannot be restored as configured: the job is over.

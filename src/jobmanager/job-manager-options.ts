@@ -1,6 +1,7 @@
 import { systemClock, type Clock } from '../actor/clock.js';
 import type { BlobStore } from '../blob/blob-store.js';
 import { InvalidOptionError } from '../core/invalid-option-error.js';
+import { validateLogger, type Logger } from '../core/logger.js';
 import type { HighAvailabilityOptions } from '../ha/high-availability-options.js';
 import type { HighAvailabilityServices } from '../ha/high-availability-services.js';
 import type { JobManagerEvent } from './job-manager-event.js';
@@ -23,6 +24,8 @@ export interface JobManagerOptions {
   readonly retryDelay?: number;
   /** Told about submissions, starts, suspensions, terminations, coordinator events and failures. */
   readonly onEvent?: (event: JobManagerEvent) => void;
+  /** Where the jobs' coordinators, stores and discarders log. Default: quiet unless `NODE_DEBUG=nact-checkpoint`. */
+  readonly logger?: Logger;
 }
 
 /** The options after validation. */
@@ -32,6 +35,7 @@ export interface JobManagerSettings {
   readonly clock: Clock;
   readonly retryDelay: number;
   readonly onEvent: (event: JobManagerEvent) => void;
+  readonly logger: Logger;
 }
 
 const FIELD = 'JobManagerOptions';
@@ -63,5 +67,5 @@ export function validateJobManagerOptions(options: JobManagerOptions): JobManage
       // A failing listener must not stop the job manager.
     }
   };
-  return { operators, blobs, clock, retryDelay, onEvent };
+  return { operators, blobs, clock, retryDelay, onEvent, logger: validateLogger(options.logger, `${FIELD}.logger`) };
 }

@@ -1,5 +1,6 @@
 import { start, stop, type Ref } from 'nact';
 import type { Clock } from '../actor/clock.js';
+import type { Logger } from '../core/logger.js';
 import { ask } from '../actor/typed-ref.js';
 import type { CheckpointCoordinatorRef } from '../coordinator/checkpoint-coordinator.js';
 import type { CoordinatorEvent } from '../coordinator/coordinator-event.js';
@@ -26,6 +27,7 @@ export interface JobRunContext {
   readonly ha: HighAvailabilityServices;
   readonly kinds: ReadonlyMap<string, OperatorKindFactory>;
   readonly clock: Clock;
+  readonly logger: Logger;
   readonly onCoordinatorEvent: (event: CoordinatorEvent) => void;
 }
 
@@ -65,6 +67,7 @@ export class JobRun {
       retained: definition.checkpointing.retained ?? 1,
       retention: retentionOf(definition),
       clock: context.clock,
+      logger: context.logger,
       ownCheckpointsFrom: firstCheckpointId,
       ...(definition.restoreFrom === undefined ? {} : { restoreFrom: definition.restoreFrom }),
     });
@@ -79,6 +82,7 @@ export class JobRun {
         ...coordinatorOptionsOf(definition),
         tasks,
         clock: context.clock,
+        logger: context.logger,
         storage: setup.storage,
         store: setup.store,
         idCounter: setup.idCounter,

@@ -3,6 +3,7 @@ import { CheckpointRetention } from '../checkpoint/checkpoint-properties.js';
 import type { CompletedCheckpoint } from '../checkpoint/completed-checkpoint.js';
 import { warnAboutDiscardFailure, type CompletedCheckpointDiscardFailure } from '../checkpoint/standalone-completed-checkpoint-store.js';
 import { errorMessage } from '../core/error-message.js';
+import { validateLogger, type Logger } from '../core/logger.js';
 import { asJobId, type JobId } from '../core/ids.js';
 import type { CheckpointRecoveryFactory } from '../ha/checkpoint-recovery-factory.js';
 import type { FencedCheckpointIDCounter } from '../ha/fenced-checkpoint-id-counter.js';
@@ -64,6 +65,8 @@ export interface HighAvailabilityCheckpointingOptions {
   readonly restoreFrom?: RestoreSettings;
   /** The storage's base directory, against which a retained checkpoint's paths are resolved. Default: `storage.baseDirectory`. */
   readonly storageBase?: string;
+  /** Where the discarder and the store log. Default: quiet unless `NODE_DEBUG=nact-checkpoint`. */
+  readonly logger?: Logger;
 }
 
 /** The restore point a first start adopted. */
@@ -113,7 +116,8 @@ export async function prepareHighAvailabilityCheckpointing(options: HighAvailabi
   const { storage, session } = options;
   const jobKey = `${storage.description}\n${jobId}`;
   await discardersByJob.get(jobKey)?.whenIdle();
-  const discarder = new AsyncStateDiscarder(storage, options.clock ?? systemClock, options.discarding);
+  const logger = validateLogger(options.logger, 'HighAvailabilityCheckpointingOptions.logger');
+  const discarder = new AsyncStateDiscarder(storage, options.clock ?? systemClock, { logger, ...options.discarding });
   discardersByJob.set(jobKey, discarder);
   const stateCleaner = new DefaultCheckpointStateCleaner(discarder);
   const completedCheckpointDiscardFailures: CompletedCheckpointDiscardFailure[] = [];
@@ -121,9 +125,10 @@ export async function prepareHighAvailabilityCheckpointing(options: HighAvailabi
     session,
     maxRetained: options.retained ?? 1,
     discarder: stateCleaner,
+    logger,
     onDiscardFailure: (failure) => {
       completedCheckpointDiscardFailures.push(failure);
-      warnAboutDiscardFailure(failure);
+      warnAboutDiscardFailure(failure, logger);
     },
     onRecovered: (checkpoints) => stateCleaner.registerRecovered(checkpoints),
   });
