@@ -12,6 +12,7 @@ import { benchRegistry } from './registry-bench.js';
 import { benchLocalRecovery, formatLocalRecovery } from './local-recovery-bench.js';
 import { benchBlobStore } from './blob-bench.js';
 import { QUICK_BENCH } from './quick-mode.js';
+import { benchFailover, formatFailoverResult } from './failover-bench.js';
 
 interface Target {
   readonly comparison: '<=' | '>=';
@@ -104,6 +105,13 @@ const sections: BenchSection[] = [
     name: 'ha',
     async run(print) {
       for (const line of formatHighAvailabilityResults(await benchHighAvailability())) print(line);
+    },
+  },
+  {
+    name: 'failover',
+    async run(print) {
+      // No target: a standby takes over at its next lease check, so failover time follows renewInterval (see README).
+      for (const result of await benchFailover()) print(formatFailoverResult(result));
     },
   },
 ];

@@ -68,7 +68,7 @@ export { encodeIdCounter, decodeIdCounter } from './storage/checkpoint-id-counte
 
 // Tasks
 export { spawnTask, operatorTask, deliver } from './task/spawn-task.js';
-export type { CheckpointedOperator, OperatorFactory, TaskContext } from './task/checkpointed-operator.js';
+export type { CheckpointedOperator, OperatorFactory, TaskContext, KeyedSnapshotOptions } from './task/checkpointed-operator.js';
 export type { TaskDeployer, TaskDeploymentContext, TaskSpec } from './protocol/task-deployment.js';
 export type { Deliver, TaskMessage } from './task/task-message.js';
 
@@ -182,3 +182,30 @@ export type { PostgresPool, PostgresClient, PostgresQueryResult } from './ha/pos
 export { UnsupportedSchemaVersionError } from './ha/postgres/unsupported-schema-version-error.js';
 export { HIGH_AVAILABILITY_RECORD_FORMAT_VERSION } from './ha/high-availability-record.js';
 export { POSTGRES_SCHEMA_VERSION } from './ha/postgres/postgres-schema-version.js';
+
+// Job managers: jobs as data, persisted before they run, recovered by any job manager of the cluster
+export { startJobManager, JobManager, type SubmittedJob, type SavepointRequest } from './jobmanager/job-manager.js';
+export { validateJobManagerOptions, type JobManagerOptions, type JobManagerSettings } from './jobmanager/job-manager-options.js';
+export type { JobManagerEvent } from './jobmanager/job-manager-event.js';
+export {
+  validateJobDefinition, coordinatorOptionsOf,
+  type JobDefinition, type TaskDefinition, type CheckpointingDefinition, type StorageDefinition, type RestoreDefinition,
+} from './jobmanager/job-definition.js';
+export { encodeStoredJob, decodeStoredJob, STORED_JOB_FORMAT_VERSION, type StoredJob } from './jobmanager/stored-job.js';
+export type { OperatorKindContext, OperatorKindFactory } from './jobmanager/operator-kind.js';
+export { jobScopeOf } from './jobmanager/job-contender.js';
+export { JobAlreadySubmittedError } from './jobmanager/job-already-submitted-error.js';
+export { JobNotLedHereError } from './jobmanager/job-not-led-here-error.js';
+export { UnknownOperatorKindError } from './jobmanager/unknown-operator-kind-error.js';
+
+// Savepoints and restore modes; recovery from the high-availability services
+export { writeSelfContainedSavepoint, type SelfContainedSavepointOptions } from './savepoint/self-contained-savepoint.js';
+export { readRestorePoint, type RestorePoint } from './savepoint/restore-point.js';
+export { RestorePointKind } from './savepoint/restore-point-kind.js';
+export { RestorePointNotFoundError } from './savepoint/restore-point-not-found-error.js';
+export { ExternalPathStorage } from './savepoint/external-path-storage.js';
+export { RestoreMode } from './recovery/restore-mode.js';
+export {
+  prepareHighAvailabilityCheckpointing,
+  type HighAvailabilityCheckpointingOptions, type HighAvailabilityCheckpointingSetup, type AdoptedRestorePoint, type RestoreSettings,
+} from './recovery/prepare-high-availability-checkpointing.js';

@@ -95,9 +95,9 @@ export function incrementalTask(settings: IncrementalTaskSettings, journal: Incr
         if (journal.declineNext.delete(taskId)) throw new Error(`task ${taskId} was told to decline checkpoint ${checkpointId}`);
         return null;
       },
-      snapshotKeyedState: async (checkpointId): Promise<readonly KeyedStateHandle[]> => {
+      snapshotKeyedState: async (checkpointId, options): Promise<readonly KeyedStateHandle[]> => {
         journal.recordSnapshot(taskId, checkpointId, entriesOf(backend));
-        const result = await backend.snapshot(checkpointId);
+        const result = await backend.snapshot(checkpointId, options);
         return [result.jobManagerOwnedSnapshot];
       },
       restoreKeyedState: async (handles) => {

@@ -149,7 +149,8 @@ describe('the task harness gives protocol messages priority over its own backlog
     expect(await stateOf('a')).to.deep.equal(oneToBacklog);
     const journal = journals.get('a') ?? [];
     const protocol = journal.filter((line) => !line.startsWith('m'));
-    expect(protocol).to.deep.equal(['snapshot 1 = ' + protocol[0]?.split(' = ')[1], 'snapshot 2 = ' + protocol[1]?.split(' = ')[1], 'complete 1', 'complete 2']);
+    // A savepoint's completion is not notified (tasks commit on checkpoints only, FLINK-25191).
+    expect(protocol).to.deep.equal(['snapshot 1 = ' + protocol[0]?.split(' = ')[1], 'snapshot 2 = ' + protocol[1]?.split(' = ')[1], 'complete 1']);
     const lengths = protocol.slice(0, 2).map((line) => Number(line.split(' = ')[1]));
     expect(lengths[0]).to.be.at.most(lengths[1] as number);
     expect(lengths[1]).to.be.lessThan(BACKLOG);
@@ -189,7 +190,7 @@ describe('the task harness gives protocol messages priority over its own backlog
     expect(snapshots[1]?.length).to.be.lessThan(BACKLOG);
     for (const snapshot of snapshots) expect(snapshot).to.deep.equal(oneToBacklog.slice(0, snapshot.length));
     expect(await stateOf('slow')).to.deep.equal(oneToBacklog);
-    expect(journal.filter((line) => !line.startsWith('m'))).to.deep.equal(['snapshot 1', 'snapshot 2', 'complete 1', 'complete 2']);
+    expect(journal.filter((line) => !line.startsWith('m'))).to.deep.equal(['snapshot 1', 'snapshot 2', 'complete 1']);
     expect(journal.filter((line) => line.startsWith('m'))).to.deep.equal(oneToBacklog.map((n) => `m${n}`));
   });
 

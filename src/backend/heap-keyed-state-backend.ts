@@ -306,14 +306,17 @@ export class HeapKeyedStateBackend {
   /**
    * Snapshots the state as it is when called (later changes are not included) and writes it to storage, and to
    * task-local storage when configured. `taskLocalSnapshot` is null when task-local storage is not configured or
-   * a task-local write failed (the failure is counted and reported, never thrown). Throws a RangeError when `checkpointId` is not greater than the id of the previous
+   * a task-local write failed (the failure is counted and reported, never thrown). With `options.full`, an incremental
+   * snapshot uploads the whole state as a new base segment and references no earlier segment (the job does not own
+   * the checkpoint it was restored from). Throws a RangeError when `checkpointId` is not greater than the id of the previous
    * snapshot (or of the restored checkpoint); rejects when a durable write fails.
    */
-  snapshot(checkpointId: CheckpointId): Promise<SnapshotResult<KeyedStateHandle>> {
+  snapshot(checkpointId: CheckpointId, options: { readonly full?: boolean } = {}): Promise<SnapshotResult<KeyedStateHandle>> {
     if (!Number.isSafeInteger(checkpointId) || checkpointId <= this.lastSnapshotId) {
       throw new RangeError(`HeapKeyedStateBackend.snapshot: checkpointId must be an integer greater than ${this.lastSnapshotId} (the previous snapshot or restored checkpoint), got ${checkpointId}`);
     }
     this.lastSnapshotId = checkpointId;
+    if (options.full === true) this.needsBase = true;
     return this.strategy === SnapshotStrategy.FULL ? this.snapshotFull(checkpointId) : this.snapshotIncremental(checkpointId);
   }
 

@@ -1,8 +1,9 @@
 import { InternalMessageLane } from './internal-message-lane.js';
+import { resolve } from 'node:path';
 import type { Cancellable } from '../actor/clock.js';
 import { tell, type TypedRef } from '../actor/typed-ref.js';
 import { errorMessage } from '../core/error-message.js';
-import type { AttemptId, CheckpointId, TaskId } from '../core/ids.js';
+import { asCheckpointId, type AttemptId, type CheckpointId, type TaskId } from '../core/ids.js';
 import { JobStatus } from '../core/job-status.js';
 import { CheckpointFailureReason, isPreFlight } from '../checkpoint/checkpoint-failure-reason.js';
 import { CheckpointType, type CheckpointProperties } from '../checkpoint/checkpoint-properties.js';
@@ -32,7 +33,7 @@ import { hasInternalType, internal, isInternal, type CoordinatorInternalMessage,
 import { isPathSafeId } from '../core/path-safe-id.js';
 import type { CoordinatorSettings } from './coordinator-options.js';
 import type { CoordinatorPhase } from './coordinator-phase.js';
-import { planRestore } from './failover-planner.js';
+import { planRestore, restorePointOf } from './failover-planner.js';
 import { PendingCheckpointTable, type CheckpointInFlight } from './pending-checkpoint-table.js';
 import { PeriodicTrigger } from './periodic-trigger.js';
 import { RestartBackoff } from './restart-strategy.js';
@@ -176,7 +177,7 @@ export class CheckpointCoordinator {
       case 'CheckpointIdAssigned': return this.onIdAssigned(message.token, message.checkpointId);
       case 'CheckpointIdFailed': return this.onIdFailed(message.token, message.error);
       case 'CheckpointExpired': return this.onExpired(message.checkpointId);
-      case 'CheckpointFinalized': return this.onFinalized(message.checkpoint);
+      case 'CheckpointFinalized': return this.onFinalized(message.checkpoint, message.savepointPath);
       case 'CheckpointFinalizeFailed': return this.onFinalizeFailed(message.checkpoint, message.error, message.storeKeepsState);
       case 'RunRestore': return this.runRestore(message.token);
       case 'CounterAdvanceFailed':
@@ -199,8 +200,10 @@ export class CheckpointCoordinator {
     switch (request.type) {
       case 'TriggerCheckpointNow':
         return this.enqueue({ kind: 'manual', replyTo: request.replyTo, retention: this.settings.retention });
-      case 'TriggerSavepoint':
-        return this.enqueue({ kind: 'savepoint', replyTo: request.replyTo, retention: request.retention ?? this.settings.retention });
+      case 'TriggerSavepoint': {
+        const target = request.targetDirectory === undefined ? {} : { targetDirectory: resolve(request.targetDirectory) };
+        return this.enqueue({ kind: 'savepoint', replyTo: request.replyTo, retention: request.retention ?? this.settings.retention, ...target });
+      }
       case 'GetCheckpointStats':
         return tell(request.replyTo, this.statsSnapshot());
       case 'RestoreLatestCheckpoint':
@@ -332,11 +335,24 @@ export class CheckpointCoordinator {
     };
     const pending = new PendingCheckpoint(this.settings.jobId, checkpointId, now, properties, this.tasks.table.participants());
     const expiry = this.settings.clock.schedule(this.settings.timeout, () => this.toSelf({ type: 'CheckpointExpired', checkpointId }));
-    this.checkpoints.add({ pending, requesters: request.replyTo === null ? [] : [request.replyTo], expiry });
+    const savepointTarget = request.kind === 'savepoint' && request.targetDirectory !== undefined ? { savepointTarget: request.targetDirectory } : {};
+    this.checkpoints.add({ pending, requesters: request.replyTo === null ? [] : [request.replyTo], expiry, ...savepointTarget });
     this.stats.reportTriggered(pending);
     this.emit({ type: 'checkpoint-triggered', checkpointId, savepoint: properties.type === CheckpointType.SAVEPOINT });
     const { jobId } = this.settings;
-    this.tasks.tellRunning((taskId, attemptId) => ({ type: 'TriggerCheckpoint', jobId, taskId, attemptId, checkpointId, timestamp: now, properties }));
+    // The field is only sent when set, so tasks that know nothing of it see the message they always saw.
+    const full = this.requiresFullSnapshot() ? { fullSnapshot: true } : {};
+    this.tasks.tellRunning((taskId, attemptId) => ({ type: 'TriggerCheckpoint', jobId, taskId, attemptId, checkpointId, timestamp: now, properties, ...full }));
+  }
+
+  /**
+   * Snapshots must be full while the job's only restore points are savepoints (a savepoint or retained checkpoint it was
+   * started from in no-claim mode is kept as one): nothing new may depend on files the job does not own, or on a
+   * savepoint the user may move. Once a checkpoint of the job's own completed, incremental snapshots build on it.
+   */
+  private requiresFullSnapshot(): boolean {
+    const retained = this.environment.store.getAllCheckpoints();
+    return retained.length > 0 && retained.every((checkpoint) => checkpoint.properties.type === CheckpointType.SAVEPOINT);
   }
 
   private refuse(request: TriggerRequest, reason: CheckpointFailureReason, message: string): void {
@@ -422,10 +438,10 @@ export class CheckpointCoordinator {
     }
     inFlight.expiry.cancel();
     this.checkpoints.startFinalizing(inFlight);
-    this.finalizer.finalize(checkpoint);
+    this.finalizer.finalize(checkpoint, inFlight.savepointTarget ?? null);
   }
 
-  private onFinalized(checkpoint: CompletedCheckpoint): void {
+  private onFinalized(checkpoint: CompletedCheckpoint, savepointPath: string | null): void {
     const checkpointId = checkpoint.checkpointId;
     const inFlight = this.checkpoints.finishFinalizing(checkpointId);
     const isCheckpoint = checkpoint.properties.type === CheckpointType.CHECKPOINT;
@@ -439,9 +455,14 @@ export class CheckpointCoordinator {
         this.abort(older, CheckpointFailureReason.SUBSUMED, `checkpoint ${older.pending.checkpointId} was subsumed by completed checkpoint ${checkpointId}`);
       }
     }
-    this.completionNotificationsDue.push(checkpointId);
-    this.toSelf({ type: 'NotifyTasksOfCompletion' });
-    for (const requester of inFlight?.requesters ?? []) tell(requester, { status: 'completed', checkpoint });
+    // Tasks commit side effects on checkpoints only (Flink since FLINK-25191): failover restores the latest checkpoint,
+    // not a later savepoint, so output committed on a savepoint would be replayed and committed twice.
+    if (isCheckpoint) {
+      this.completionNotificationsDue.push(checkpointId);
+      this.toSelf({ type: 'NotifyTasksOfCompletion' });
+    }
+    const outcome = savepointPath === null ? { status: 'completed' as const, checkpoint } : { status: 'completed' as const, checkpoint, savepointPath };
+    for (const requester of inFlight?.requesters ?? []) tell(requester, outcome);
     this.emit({ type: 'checkpoint-completed', checkpoint });
     this.queueChanged = true;
   }
@@ -558,8 +579,7 @@ export class CheckpointCoordinator {
     const phase = this.phase;
     if (phase.status !== 'restoring' || phase.token !== token) return;
     this.notifyTasksOfCompletion();
-    const latest = this.environment.store.getLatestCheckpoint();
-    const plan = planRestore(latest, this.tasks.table.ids, this.settings);
+    const plan = planRestore(restorePointOf(this.environment.store.getAllCheckpoints()), this.tasks.table.ids, this.settings);
     if (!plan.ok) {
       this.emit({ type: 'restore-failed', message: plan.problem });
       // The job cannot start from its checkpoints as configured: they are kept, so a fixed configuration can resume.
@@ -583,8 +603,11 @@ export class CheckpointCoordinator {
     const { jobId } = this.settings;
     const { checkpointId, states } = plan;
     this.tasks.tellRunning((taskId, attemptId, index) => ({ type: 'RestoreState', jobId, taskId, attemptId, checkpointId, state: states[index] ?? null }));
-    if (checkpointId !== null) {
-      this.finalizer.advanceCounterPast(checkpointId).catch((error: unknown) => this.toSelf({ type: 'CounterAdvanceFailed', checkpointId, error: errorMessage(error) }));
+    // Ids continue above every retained id, not only the restored one: a savepoint newer than the restored checkpoint keeps its id.
+    const highest = Math.max(checkpointId ?? 0, ...this.environment.store.getAllCheckpoints().map((retained) => retained.checkpointId));
+    if (highest > 0) {
+      const past = asCheckpointId(highest);
+      this.finalizer.advanceCounterPast(past).catch((error: unknown) => this.toSelf({ type: 'CounterAdvanceFailed', checkpointId: past, error: errorMessage(error) }));
     }
     this.phase = { status: 'running' };
     this.failures.reset();

@@ -1,3 +1,4 @@
+import { rm } from 'node:fs/promises';
 import { errorMessage } from '../core/error-message.js';
 import type { CheckpointId } from '../core/ids.js';
 import type { JobStatus } from '../core/job-status.js';
@@ -5,6 +6,7 @@ import type { CheckpointIDCounter } from '../checkpoint/checkpoint-id-counter.js
 import type { CompletedCheckpoint } from '../checkpoint/completed-checkpoint.js';
 import { CheckpointAddOutcomeUnknownError, type CompletedCheckpointStore } from '../checkpoint/completed-checkpoint-store.js';
 import type { CheckpointStorage } from '../storage/checkpoint-storage.js';
+import { writeSelfContainedSavepoint } from '../savepoint/self-contained-savepoint.js';
 import type { CoordinatorInternalMessage } from './coordinator-message.js';
 
 /**
@@ -45,15 +47,16 @@ export class CheckpointFinalizer {
   }
 
   /**
-   * Writes the checkpoint's metadata (when there is storage) and adds it to the store, after every finalization started
-   * before it; reports `CheckpointFinalized`, or `CheckpointFinalizeFailed` saying which step failed.
+   * Writes a savepoint's self-contained copy into `savepointTarget` (when given), the checkpoint's metadata (when there
+   * is storage), and adds it to the store, after every finalization started before it; reports `CheckpointFinalized`,
+   * or `CheckpointFinalizeFailed` saying which step failed (a copy already written is then removed again).
    */
-  finalize(checkpoint: CompletedCheckpoint): void {
+  finalize(checkpoint: CompletedCheckpoint, savepointTarget: string | null = null): void {
     const { toSelf } = this;
     this.finalizeChain = this.finalizeChain
-      .then(() => this.persist(checkpoint))
+      .then(() => this.persist(checkpoint, savepointTarget))
       .then(
-        () => toSelf({ type: 'CheckpointFinalized', checkpoint }),
+        (savepointPath) => toSelf({ type: 'CheckpointFinalized', checkpoint, savepointPath }),
         (error: unknown) => toSelf({
           type: 'CheckpointFinalizeFailed', checkpoint, error: errorMessage(error), storeKeepsState: error instanceof StoreKeepsStateError,
         }),
@@ -73,7 +76,35 @@ export class CheckpointFinalizer {
     return done;
   }
 
-  private async persist(checkpoint: CompletedCheckpoint): Promise<void> {
+  private async persist(checkpoint: CompletedCheckpoint, savepointTarget: string | null): Promise<string | null> {
+    const savepointPath = savepointTarget === null ? null : await this.copySavepoint(checkpoint, savepointTarget);
+    try {
+      await this.persistInJob(checkpoint);
+    } catch (error) {
+      // The savepoint did not complete: its copy must not look like one that did.
+      if (savepointPath !== null) await rm(savepointPath, { recursive: true, force: true }).catch(() => undefined);
+      throw error;
+    }
+    return savepointPath;
+  }
+
+  private async copySavepoint(savepoint: CompletedCheckpoint, targetDirectory: string): Promise<string> {
+    const { storage } = this;
+    try {
+      return await writeSelfContainedSavepoint({
+        savepoint,
+        targetDirectory,
+        readFile: (handle) => {
+          if (storage === null) throw new Error(`state file ${handle.path} cannot be read: the coordinator has no checkpoint storage`);
+          return storage.readFile(handle);
+        },
+      });
+    } catch (error) {
+      throw new Error(`writing the self-contained savepoint into ${targetDirectory} failed: ${errorMessage(error)}`);
+    }
+  }
+
+  private async persistInJob(checkpoint: CompletedCheckpoint): Promise<void> {
     const { storage, store } = this;
     if (storage !== null) {
       let pointer: string;

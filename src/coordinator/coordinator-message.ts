@@ -12,7 +12,7 @@ export type CoordinatorInternalMessage =
   | { readonly type: 'CheckpointIdAssigned'; readonly token: number; readonly checkpointId: CheckpointId }
   | { readonly type: 'CheckpointIdFailed'; readonly token: number; readonly error: string }
   | { readonly type: 'CheckpointExpired'; readonly checkpointId: CheckpointId }
-  | { readonly type: 'CheckpointFinalized'; readonly checkpoint: CompletedCheckpoint }
+  | { readonly type: 'CheckpointFinalized'; readonly checkpoint: CompletedCheckpoint; readonly savepointPath: string | null }
   | { readonly type: 'CheckpointFinalizeFailed'; readonly checkpoint: CompletedCheckpoint; readonly error: string; readonly storeKeepsState: boolean }
   | { readonly type: 'RunRestore'; readonly token: number }
   | { readonly type: 'CounterAdvanceFailed'; readonly checkpointId: CheckpointId; readonly error: string }

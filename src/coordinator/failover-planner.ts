@@ -1,5 +1,6 @@
 import type { CheckpointId, JobId, TaskId } from '../core/ids.js';
 import type { CompletedCheckpoint } from '../checkpoint/completed-checkpoint.js';
+import { CheckpointType } from '../checkpoint/checkpoint-properties.js';
 import type { TaskStateSnapshot } from '../state/state-handles.js';
 
 /** What a restore sends: the checkpoint, and each task's own state by task index (null: the task starts empty). */
@@ -36,4 +37,13 @@ export function planRestore(latest: CompletedCheckpoint | null, taskIds: readonl
     }
   }
   return { ok: true, checkpointId: latest.checkpointId, states: taskIds.map((taskId) => latest.taskStates[taskId] ?? null) };
+}
+
+/**
+ * What a restore starts from among the retained checkpoints and savepoints: the latest checkpoint, and a savepoint
+ * only when no checkpoint is retained (the latest one then). A savepoint is the user's: it may be moved or deleted,
+ * and tasks do not commit on it, so a later checkpoint always wins. Null when nothing is retained. Pure.
+ */
+export function restorePointOf(retained: readonly CompletedCheckpoint[]): CompletedCheckpoint | null {
+  return retained.findLast((checkpoint) => checkpoint.properties.type === CheckpointType.CHECKPOINT) ?? retained.at(-1) ?? null;
 }

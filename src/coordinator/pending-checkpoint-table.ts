@@ -12,6 +12,8 @@ export interface CheckpointInFlight {
   readonly pending: PendingCheckpoint;
   readonly requesters: TypedRef<CheckpointOutcome>[];
   readonly expiry: Cancellable;
+  /** A savepoint's target directory for its self-contained copy; absent for none. */
+  readonly savepointTarget?: string;
 }
 
 /** What became of one acknowledgement, with the checkpoint it counted for when it counted. */

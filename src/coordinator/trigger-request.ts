@@ -10,4 +10,6 @@ export interface TriggerRequest {
   readonly kind: TriggerKind;
   readonly replyTo: TypedRef<CheckpointOutcome> | null;
   readonly retention: CheckpointRetention;
+  /** Savepoints only: where the self-contained copy goes (absolute). Absent: none. */
+  readonly targetDirectory?: string;
 }

@@ -39,8 +39,8 @@ export class KeyedStateWithLocalRecovery {
    * acknowledgement. A failed local copy is reported by the store and never fails the snapshot; a failed durable write
    * rejects (the task declines the checkpoint).
    */
-  async snapshot(checkpointId: CheckpointId): Promise<KeyedStateHandle> {
-    const { jobManagerOwnedSnapshot, taskLocalSnapshot } = await this.current.snapshot(checkpointId);
+  async snapshot(checkpointId: CheckpointId, options: { readonly full?: boolean } = {}): Promise<KeyedStateHandle> {
+    const { jobManagerOwnedSnapshot, taskLocalSnapshot } = await this.current.snapshot(checkpointId, options);
     await this.localStore.storeLocalState(checkpointId, taskLocalSnapshot === null ? null : { operatorState: null, keyedState: [taskLocalSnapshot] });
     return jobManagerOwnedSnapshot;
   }

@@ -24,11 +24,17 @@ export interface TriggerCheckpointNow {
   readonly replyTo: TypedRef<CheckpointOutcome>;
 }
 
-/** Trigger a savepoint now (ignores the minimum pause and the concurrency limit). Replies when it completes or fails. */
+/**
+ * Trigger a savepoint now (ignores the minimum pause and the concurrency limit). Replies when it completes or fails.
+ * With `targetDirectory`, the savepoint is also written there as a self-contained directory (every file it references
+ * copied into it), which the engine never deletes; the reply names it (`savepointPath`).
+ */
 export interface TriggerSavepoint {
   readonly type: 'TriggerSavepoint';
   readonly replyTo: TypedRef<CheckpointOutcome>;
   readonly retention?: CheckpointRetention;
+  /** A directory (created when missing) in which `savepoint-<jobId>-<id>-<suffix>/` is written. */
+  readonly targetDirectory?: string;
 }
 
 /** Ask for the coordinator's statistics. */

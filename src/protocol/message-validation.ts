@@ -51,6 +51,9 @@ export function describeMalformedMessage(message: unknown): string | null {
 export function describeRequestFields(type: string, message: Record<string, unknown>): string | null {
   switch (type) {
     case 'TriggerSavepoint':
+      if (message.targetDirectory !== undefined && (typeof message.targetDirectory !== 'string' || message.targetDirectory.length === 0)) {
+        return `TriggerSavepoint.targetDirectory must be a non-empty directory path, got ${JSON.stringify(message.targetDirectory) ?? String(message.targetDirectory)}`;
+      }
       return message.retention === undefined ? null : oneOf('TriggerSavepoint.retention', RETENTIONS, message.retention);
     case 'ShutdownCoordinator':
       return oneOf('ShutdownCoordinator.jobStatus', JOB_STATUSES, message.jobStatus);

@@ -16,6 +16,12 @@ export interface TriggerCheckpoint extends TaskEnvelope {
   readonly type: 'TriggerCheckpoint';
   readonly timestamp: number;
   readonly properties: CheckpointProperties;
+  /**
+   * True when this snapshot must not reference any file an earlier snapshot uploaded: the job was started from a
+   * savepoint or retained checkpoint it does not own (restore mode no-claim), so nothing new may depend on those files.
+   * Incremental backends honour it by uploading their whole state as a new base. Absent means false.
+   */
+  readonly fullSnapshot?: boolean;
 }
 
 /** Coordinator -> task: the checkpoint completed; commit side effects up to and including it. */

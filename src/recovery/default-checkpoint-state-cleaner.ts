@@ -5,6 +5,8 @@ import { CheckpointType } from '../checkpoint/checkpoint-properties.js';
 import { SharedStateRegistry } from '../state/shared-state-registry.js';
 import type { AsyncStateDiscarder } from '../storage/state-discarder.js';
 import type { CheckpointStateCleaner, DiscardCauseOfStore } from '../coordinator/checkpoint-state-cleaner.js';
+import { fileHandlesOf } from '../coordinator/checkpoint-cleaner.js';
+import { storageLayout } from '../storage/storage-layout.js';
 
 /**
  * The state cleaner for checkpoints kept in {@link CheckpointStorage}: completed checkpoints register their shared
@@ -50,8 +52,12 @@ export class DefaultCheckpointStateCleaner implements CheckpointStateCleaner {
     // Unregistered now (this throws, and the store reports it, when the registry does not know the checkpoint's keys);
     // its files go only once its metadata is gone, each unless a later registration holds its path again.
     const released = this.registry.releaseCheckpoint(checkpoint.checkpointId, checkpoint.taskStates);
+    const elsewhere = privateFilesOutsideItsDirectory(checkpoint);
     const deleteFiles = (): void => {
       for (const handle of released) if (handle.kind === 'file' && !this.registry.isPathReferenced(handle.path)) this.discarder.discardFile(handle.path);
+      // A checkpoint the job claimed on restore keeps its private files where they were written (another job's
+      // directory, a savepoint directory): they go one by one. The job's own checkpoints have none.
+      for (const path of elsewhere) this.discarder.discardFile(path);
       this.discarder.discardCheckpointDirectory(checkpoint.jobId, checkpoint.checkpointId);
     };
     if (checkpoint.externalPointer === null) deleteFiles();
@@ -61,4 +67,17 @@ export class DefaultCheckpointStateCleaner implements CheckpointStateCleaner {
   pendingDiscards(): number {
     return this.discarder.pendingCount();
   }
+}
+
+/** Private files of a checkpoint that do not lie in its own `<job>/chk-<id>/` (nor in the task-owned area). */
+function privateFilesOutsideItsDirectory(checkpoint: CompletedCheckpoint): string[] {
+  const ownDirectory = `${storageLayout.checkpointDirectory(checkpoint.jobId, checkpoint.checkpointId)}/`;
+  const taskOwned = `${checkpoint.jobId}/taskowned/`;
+  const paths = new Set<string>();
+  for (const state of Object.values(checkpoint.taskStates)) {
+    for (const { path, position } of fileHandlesOf(state)) {
+      if (position === 'private' && !path.startsWith(ownDirectory) && !path.startsWith(taskOwned)) paths.add(path);
+    }
+  }
+  return [...paths];
 }

@@ -16,8 +16,11 @@ export interface CheckpointedOperator<S extends JsonValue = JsonValue, M = never
   snapshotState(checkpointId: CheckpointId): S | Promise<S>;
   /** Resets the operator to a checkpoint's state; `state` and `checkpointId` are null when there is nothing to restore. */
   restoreState(state: S | null, checkpointId: CheckpointId | null): void | Promise<void>;
-  /** Snapshots keyed state (for example a HeapKeyedStateBackend's) into handles for this checkpoint. */
-  snapshotKeyedState?(checkpointId: CheckpointId): readonly KeyedStateHandle[] | Promise<readonly KeyedStateHandle[]>;
+  /**
+   * Snapshots keyed state (for example a HeapKeyedStateBackend's) into handles for this checkpoint. With
+   * `options.full`, the snapshot must not reference files of earlier snapshots (pass it on: `backend.snapshot(id, options)`).
+   */
+  snapshotKeyedState?(checkpointId: CheckpointId, options: KeyedSnapshotOptions): readonly KeyedStateHandle[] | Promise<readonly KeyedStateHandle[]>;
   /** Restores keyed state from a checkpoint's handles. Required when the checkpoint holds keyed state for the task. */
   restoreKeyedState?(handles: readonly KeyedStateHandle[]): void | Promise<void>;
   /** The checkpoint completed: commit what it covers (and everything earlier not yet committed). */
@@ -26,6 +29,15 @@ export interface CheckpointedOperator<S extends JsonValue = JsonValue, M = never
   notifyCheckpointAborted?(checkpointId: CheckpointId): void | Promise<void>;
   /** Handles one of the task's own messages. */
   onMessage?(message: M): void | Promise<void>;
+}
+
+/** How one keyed snapshot is to be taken. */
+export interface KeyedSnapshotOptions {
+  /**
+   * True when the snapshot must reference no file an earlier snapshot uploaded (the job does not own its restore point;
+   * see `TriggerCheckpoint.fullSnapshot`): an incremental backend uploads its whole state as a new base.
+   */
+  readonly full: boolean;
 }
 
 /** What an operator factory is given for each attempt of its task. */

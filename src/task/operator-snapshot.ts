@@ -27,7 +27,7 @@ function snapshotOf<S extends JsonValue>(value: S | undefined, keyedState: reado
 
 function withKeyedState<S extends JsonValue, M>(operator: CheckpointedOperator<S, M>, message: TriggerCheckpoint, value: S): TaskStateSnapshot | Promise<TaskStateSnapshot> {
   if (operator.snapshotKeyedState === undefined) return snapshotOf(value, NO_KEYED_STATE);
-  const keyedState = operator.snapshotKeyedState(message.checkpointId);
+  const keyedState = operator.snapshotKeyedState(message.checkpointId, { full: message.fullSnapshot === true });
   if (isPromiseLike(keyedState)) return Promise.resolve(keyedState).then((resolved) => snapshotOf(value, resolved));
   return snapshotOf(value, keyedState);
 }

@@ -1,6 +1,6 @@
 import { spawn, type Ref } from 'nact';
 import { ask, tell, typedRef, type TypedRef } from '../actor/typed-ref.js';
-import type { CoordinatorToTaskMessage, TaskToCoordinatorMessage } from '../protocol/task-protocol.js';
+import type { CoordinatorToTaskMessage, TaskToCoordinatorMessage, TriggerCheckpoint } from '../protocol/task-protocol.js';
 import type { TaskStateSnapshot } from '../state/state-handles.js';
 import type { TaskDeploymentContext, TaskSpec } from '../protocol/task-deployment.js';
 
@@ -28,6 +28,8 @@ export class RecordingTasks {
   /** Per task, the state of every RestoreState it received, in order (null: restored empty). */
   readonly restoredStates = new Map<string, (TaskStateSnapshot | null)[]>();
   readonly deployments: TaskDeploymentContext[] = [];
+  /** Every TriggerCheckpoint any task got, in arrival order. */
+  readonly triggers: TriggerCheckpoint[] = [];
   readonly refs = new Map<string, TypedRef<FakeTaskMessage>>();
   private readonly behaviour = new Map<string, TriggerBehaviour>();
   /** Resolves when the current attempt's actor of a task has stopped. */
@@ -87,6 +89,7 @@ export class RecordingTasks {
       if (message.type === 'RestoreState') this.restoredStates.set(taskId, [...(this.restoredStates.get(taskId) ?? []), message.state]);
       const report = context.report ?? ((reply: TaskToCoordinatorMessage) => tell(context.coordinator, reply));
       if (message.type === 'TriggerCheckpoint') {
+        this.triggers.push(message);
         const envelope = { jobId: message.jobId, taskId: message.taskId, attemptId: message.attemptId, checkpointId: message.checkpointId };
         const behaviour = this.behaviour.get(taskId) ?? 'acknowledge';
         if (behaviour === 'acknowledge') {

@@ -9,7 +9,16 @@ import { StaleLeaderError } from '../stale-leader-error.js';
  * connection it happened on is destroyed, so the next call gets a fresh one (FLINK-14091).
  */
 export class PostgresConnection {
-  constructor(readonly pool: Pg.Pool, readonly description: string) {}
+  private readonly begin: string;
+
+  /**
+   * `idleInTransactionTimeout` (ms, the lease duration): the server ends a session that stays idle inside one of these
+   * transactions for longer. A paused process (SIGSTOP, a long GC) holding a transaction open would otherwise keep its
+   * lease row locked, and no standby could ever take over while it sleeps.
+   */
+  constructor(readonly pool: Pg.Pool, readonly description: string, idleInTransactionTimeout: number) {
+    this.begin = `BEGIN; SET LOCAL idle_in_transaction_session_timeout = ${Math.max(1, Math.floor(idleInTransactionTimeout))}`;
+  }
 
   /** One statement in its own transaction. A write that fails has an unknown outcome (it may have committed). */
   async query<Row extends Pg.QueryResultRow>(operation: string, text: string, values: readonly unknown[], isWrite: boolean): Promise<Row[]> {
@@ -34,7 +43,7 @@ export class PostgresConnection {
     let broken: Error | undefined;
     let committing = false;
     try {
-      await client.query('BEGIN');
+      await client.query(this.begin);
       const result = await work(client);
       committing = true;
       await client.query('COMMIT');

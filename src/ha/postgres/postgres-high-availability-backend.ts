@@ -71,7 +71,7 @@ export class PostgresHighAvailabilityBackend implements HighAvailabilityBackend 
       } finally {
         client.release();
       }
-      backend = new PostgresHighAvailabilityBackend(pool, ownsPool, poolErrorListener, new PostgresConnection(pool, description), tables, lease.clock, lease.renewInterval);
+      backend = new PostgresHighAvailabilityBackend(pool, ownsPool, poolErrorListener, new PostgresConnection(pool, description, lease.leaseDuration), tables, lease.clock, lease.renewInterval);
       await backend.liveness.ensure();
       return backend;
     } catch (error) {
