@@ -1,10 +1,10 @@
-import { InternalMessageLane } from './internal-message-lane.js';
 import { resolve } from 'node:path';
-import type { Cancellable } from '../actor/clock.js';
 import { tell, type TypedRef } from '../actor/typed-ref.js';
 import { errorMessage } from '../core/error-message.js';
 import { asCheckpointId, type AttemptId, type CheckpointId, type TaskId } from '../core/ids.js';
 import { JobStatus } from '../core/job-status.js';
+import type { Logger } from '../core/logger.js';
+import { isPathSafeId } from '../core/path-safe-id.js';
 import { CheckpointFailureReason, isPreFlight } from '../checkpoint/checkpoint-failure-reason.js';
 import { CheckpointType, type CheckpointProperties } from '../checkpoint/checkpoint-properties.js';
 import type { CheckpointIDCounter } from '../checkpoint/checkpoint-id-counter.js';
@@ -12,31 +12,30 @@ import type { CompletedCheckpoint } from '../checkpoint/completed-checkpoint.js'
 import type { CompletedCheckpointStore } from '../checkpoint/completed-checkpoint-store.js';
 import { PendingCheckpoint } from '../checkpoint/pending-checkpoint.js';
 import { TaskAcknowledgeResult } from '../checkpoint/task-acknowledge-result.js';
-import type { CheckpointOutcome, RestoreOutcome } from '../protocol/checkpoint-outcome.js';
+import type { RestoreOutcome } from '../protocol/checkpoint-outcome.js';
 import type { CoordinatorRequest, RunningTask } from '../protocol/coordinator-protocol.js';
+import { replyToMalformedRequest } from '../protocol/malformed-request-reply.js';
 import { describeMalformedMessage } from '../protocol/message-validation.js';
 import type { TaskSpec } from '../protocol/task-deployment.js';
-import type { AcknowledgeCheckpoint, CoordinatorToTaskMessage, DeclineCheckpoint, TaskFailed, TaskToCoordinatorMessage } from '../protocol/task-protocol.js';
+import type { AcknowledgeCheckpoint, CoordinatorToTaskMessage, DeclineCheckpoint, TaskFailed } from '../protocol/task-protocol.js';
 import { describeMalformedTaskState } from '../protocol/task-state-validation.js';
 import type { CheckpointStorage } from '../storage/checkpoint-storage.js';
 import { storageLayout } from '../storage/storage-layout.js';
-import { CheckpointCleaner, fileHandlesOf, type DiscardRefusal } from './checkpoint-cleaner.js';
+import { CheckpointCleaner } from './checkpoint-cleaner.js';
 import { CheckpointFailureManager } from './checkpoint-failure-manager.js';
 import { CheckpointFinalizer } from './checkpoint-finalizer.js';
 import type { CheckpointStateCleaner } from './checkpoint-state-cleaner.js';
-import { CheckpointStatsTracker } from './checkpoint-stats-tracker.js';
-import { CheckpointHistoryWriter } from './checkpoint-history-writer.js';
-import type { CoordinatorEvent, CoordinatorEventBody } from './coordinator-event.js';
-import { logCoordinatorEvent } from './coordinator-event-log.js';
-import { LogLevel, logSafely, type Logger } from '../core/logger.js';
+import type { CoordinatorEvent } from './coordinator-event.js';
 import { hasInternalType, internal, isInternal, type CoordinatorInternalMessage, type CoordinatorMailboxMessage, type CoordinatorMessage } from './coordinator-message.js';
-import { isPathSafeId } from '../core/path-safe-id.js';
 import type { CoordinatorSettings } from './coordinator-options.js';
 import type { CoordinatorPhase } from './coordinator-phase.js';
+import { CoordinatorReporter } from './coordinator-reporter.js';
 import { planRestore, restorePointOf } from './failover-planner.js';
+import { InternalMessageLane } from './internal-message-lane.js';
 import { PendingCheckpointTable, type CheckpointInFlight } from './pending-checkpoint-table.js';
 import { PeriodicTrigger } from './periodic-trigger.js';
 import { RestartBackoff } from './restart-strategy.js';
+import { RetainedCheckpoints } from './retained-checkpoints.js';
 import { TaskDeployments } from './task-deployments.js';
 import { TaskMessageBatcher } from './task-message-batcher.js';
 import type { TriggerRequest } from './trigger-request.js';
@@ -75,9 +74,8 @@ export class CheckpointCoordinator {
   private readonly cleaner: CheckpointCleaner;
   private readonly failures: CheckpointFailureManager;
   private readonly restarts: RestartBackoff;
-  private readonly stats: CheckpointStatsTracker;
-  /** Persists the stats history beside the checkpoints; null when `persistHistory` is off. */
-  private readonly historyWriter: CheckpointHistoryWriter | null;
+  private readonly reporter: CoordinatorReporter;
+  private readonly retained: RetainedCheckpoints;
   private queue: readonly TriggerRequest[] = [];
   /** The request whose checkpoint id is being fetched from the counter; one at a time. */
   private triggering: { readonly token: number; readonly request: TriggerRequest } | null = null;
@@ -95,10 +93,8 @@ export class CheckpointCoordinator {
   constructor(private readonly settings: CoordinatorSettings, private readonly environment: CoordinatorEnvironment) {
     const { storage, self } = environment;
     const toSelf = (message: CoordinatorInternalMessage): void => tell(self, internal(message));
-    this.historyWriter = settings.persistHistory && storage !== null
-      ? new CheckpointHistoryWriter(storage, () => this.stats.persistedHistory(settings.jobId, settings.clock.now()), (message) => this.emit({ type: 'storage-failure', message }))
-      : null;
-    this.stats = new CheckpointStatsTracker(settings.historySize, () => this.historyWriter?.request());
+    this.reporter = new CoordinatorReporter(settings, environment.logger, environment.onEvent, storage);
+    this.retained = new RetainedCheckpoints(environment.store);
     this.failures = new CheckpointFailureManager(settings.tolerableFailures);
     this.restarts = new RestartBackoff(settings.restartStrategy);
     this.tasks = new TaskDeployments(settings.jobId, environment.self, new TaskMessageBatcher(this.lane.offer, toSelf).send, environment.stopTask);
@@ -112,8 +108,8 @@ export class CheckpointCoordinator {
     this.cleaner = new CheckpointCleaner(
       settings.jobId,
       environment.stateCleaner,
-      { inFlightIds: () => this.checkpoints.inFlightIds(), isRetained: (id) => this.isRetained(id), filesOfRetained: (id) => this.filesOfRetained(id) },
-      (checkpointId, refused) => this.reportRefusedDiscards(checkpointId, refused),
+      { inFlightIds: () => this.checkpoints.inFlightIds(), isRetained: (id) => this.retained.has(id), filesOfRetained: (id) => this.retained.filesOf(id) },
+      (checkpointId, refused) => this.reporter.refusedDiscards(checkpointId, refused),
     );
   }
 
@@ -133,9 +129,7 @@ export class CheckpointCoordinator {
       handling();
       if (this.queueChanged) this.processQueue();
     } catch (error) {
-      this.stats.counts.internalErrors += 1;
-      const type = typeof message === 'object' && message !== null ? String((message as { type?: unknown }).type) : typeof message;
-      this.emit({ type: 'internal-error', message: `handling '${type}' failed: ${errorMessage(error)}` });
+      this.reporter.internalError(message, error);
     }
   }
 
@@ -181,13 +175,13 @@ export class CheckpointCoordinator {
       case 'CheckpointFinalizeFailed': return this.onFinalizeFailed(message.checkpoint, message.error, message.storeKeepsState);
       case 'RunRestore': return this.runRestore(message.token);
       case 'CounterAdvanceFailed':
-        return this.emit({ type: 'storage-failure', message: `advancing the checkpoint id counter past ${message.checkpointId} failed: ${message.error}` });
+        return this.reporter.emit({ type: 'storage-failure', message: `advancing the checkpoint id counter past ${message.checkpointId} failed: ${message.error}` });
       case 'StoresShutDown':
-        if (message.error !== null) this.emit({ type: 'storage-failure', message: `shutting down the checkpoint store or id counter failed: ${message.error}` });
+        if (message.error !== null) this.reporter.emit({ type: 'storage-failure', message: `shutting down the checkpoint store or id counter failed: ${message.error}` });
         // The history of every checkpoint handled before this message is on disk before the shutdown is answered.
         if (message.replyTo !== null) {
           const replyTo = message.replyTo;
-          void (this.historyWriter?.flush() ?? Promise.resolve()).then(() => tell(replyTo, { done: true }));
+          void this.reporter.flushHistory().then(() => tell(replyTo, { done: true }));
         }
         return;
       case 'NotifyTasksOfCompletion': return this.notifyTasksOfCompletion();
@@ -205,7 +199,13 @@ export class CheckpointCoordinator {
         return this.enqueue({ kind: 'savepoint', replyTo: request.replyTo, retention: request.retention ?? this.settings.retention, ...target });
       }
       case 'GetCheckpointStats':
-        return tell(request.replyTo, this.statsSnapshot());
+        return tell(request.replyTo, this.reporter.snapshot({
+          jobStatus: this.phase.status === 'ended' ? this.phase.jobStatus : JobStatus.RUNNING,
+          timerRunning: this.trigger.isRunning,
+          inProgress: this.checkpoints.size,
+          continuousFailures: this.failures.continuousFailures,
+          pendingDiscards: this.cleaner.pendingDiscards(),
+        }));
       case 'RestoreLatestCheckpoint':
         if (this.phase.status === 'ended') return tell(request.replyTo, { status: 'failed', message: `the job is ${this.phase.jobStatus}: nothing to restore into` });
         return this.failover(CheckpointFailureReason.JOB_FAILOVER, 'restore requested', { countsAsFailure: false, requester: request.replyTo });
@@ -337,36 +337,26 @@ export class CheckpointCoordinator {
     const expiry = this.settings.clock.schedule(this.settings.timeout, () => this.toSelf({ type: 'CheckpointExpired', checkpointId }));
     const savepointTarget = request.kind === 'savepoint' && request.targetDirectory !== undefined ? { savepointTarget: request.targetDirectory } : {};
     this.checkpoints.add({ pending, requesters: request.replyTo === null ? [] : [request.replyTo], expiry, ...savepointTarget });
-    this.stats.reportTriggered(pending);
-    this.emit({ type: 'checkpoint-triggered', checkpointId, savepoint: properties.type === CheckpointType.SAVEPOINT });
+    this.reporter.stats.reportTriggered(pending);
+    this.reporter.emit({ type: 'checkpoint-triggered', checkpointId, savepoint: properties.type === CheckpointType.SAVEPOINT });
     const { jobId } = this.settings;
     // The field is only sent when set, so tasks that know nothing of it see the message they always saw.
-    const full = this.requiresFullSnapshot() ? { fullSnapshot: true } : {};
+    const full = this.retained.onlySavepoints() ? { fullSnapshot: true } : {};
     this.tasks.tellRunning((taskId, attemptId) => ({ type: 'TriggerCheckpoint', jobId, taskId, attemptId, checkpointId, timestamp: now, properties, ...full }));
-  }
-
-  /**
-   * Snapshots must be full while the job's only restore points are savepoints (a savepoint or retained checkpoint it was
-   * started from in no-claim mode is kept as one): nothing new may depend on files the job does not own, or on a
-   * savepoint the user may move. Once a checkpoint of the job's own completed, incremental snapshots build on it.
-   */
-  private requiresFullSnapshot(): boolean {
-    const retained = this.environment.store.getAllCheckpoints();
-    return retained.length > 0 && retained.every((checkpoint) => checkpoint.properties.type === CheckpointType.SAVEPOINT);
   }
 
   private refuse(request: TriggerRequest, reason: CheckpointFailureReason, message: string): void {
     const text = `${request.kind === 'savepoint' ? 'savepoint' : 'checkpoint'} not triggered: ${message}`;
-    this.stats.reportFailed(null, reason, text, this.settings.clock.now(), null);
+    this.reporter.stats.reportFailed(null, reason, text, this.settings.clock.now(), null);
     if (request.replyTo !== null) tell(request.replyTo, { status: 'failed', checkpointId: null, reason, message: text });
-    this.emit({ type: 'checkpoint-failed', checkpointId: null, reason, message: text });
+    this.reporter.emit({ type: 'checkpoint-failed', checkpointId: null, reason, message: text });
   }
 
   // ---------------------------------------------------------------- acknowledgements and declines
 
   private isForeign(message: { readonly jobId: string }): boolean {
     if (message.jobId === this.settings.jobId) return false;
-    this.stats.counts.foreignMessages += 1;
+    this.reporter.stats.counts.foreignMessages += 1;
     return true;
   }
 
@@ -383,18 +373,18 @@ export class CheckpointCoordinator {
       }
       return;
     }
-    const verdict = this.checkpoints.acknowledge(message.checkpointId, index, message.attemptId, message.state, this.settings.clock.now(), (id) => this.isRetained(id));
+    const verdict = this.checkpoints.acknowledge(message.checkpointId, index, message.attemptId, message.state, this.settings.clock.now(), (id) => this.retained.has(id));
     switch (verdict.result) {
       case TaskAcknowledgeResult.SUCCESS:
         if (verdict.inFlight.pending.isFullyAcknowledged) this.complete(verdict.inFlight);
         return;
       case TaskAcknowledgeResult.DUPLICATE:
-        this.stats.counts.duplicateAcknowledgements += 1;
+        this.reporter.stats.counts.duplicateAcknowledgements += 1;
         return;
       case TaskAcknowledgeResult.UNKNOWN:
       case TaskAcknowledgeResult.DISCARDED:
-        this.stats.counts.discardedAcknowledgements += 1;
-        this.stats.counts.discardedStates += 1;
+        this.reporter.stats.counts.discardedAcknowledgements += 1;
+        this.reporter.stats.counts.discardedStates += 1;
         this.cleaner.discardUnclaimed(message.checkpointId, message.state);
         return;
     }
@@ -446,7 +436,7 @@ export class CheckpointCoordinator {
     const inFlight = this.checkpoints.finishFinalizing(checkpointId);
     const isCheckpoint = checkpoint.properties.type === CheckpointType.CHECKPOINT;
     if (isCheckpoint) this.latestCompletedCheckpointId = Math.max(this.latestCompletedCheckpointId, checkpointId);
-    this.stats.reportCompleted(checkpoint, inFlight?.pending ?? null);
+    this.reporter.stats.reportCompleted(checkpoint, inFlight?.pending ?? null);
     this.failures.reset();
     this.lastCompletionTime = this.settings.clock.now();
     this.cleaner.settled(checkpointId);
@@ -463,7 +453,7 @@ export class CheckpointCoordinator {
     }
     const outcome = savepointPath === null ? { status: 'completed' as const, checkpoint } : { status: 'completed' as const, checkpoint, savepointPath };
     for (const requester of inFlight?.requesters ?? []) tell(requester, outcome);
-    this.emit({ type: 'checkpoint-completed', checkpoint });
+    this.reporter.emit({ type: 'checkpoint-completed', checkpoint });
     this.queueChanged = true;
   }
 
@@ -494,7 +484,7 @@ export class CheckpointCoordinator {
     this.checkpoints.removePending(pending.checkpointId);
     inFlight.expiry.cancel();
     const states = pending.abort(reason);
-    this.stats.counts.discardedStates += states.length;
+    this.reporter.stats.counts.discardedStates += states.length;
     this.cleaner.discardAborted(pending.checkpointId, states);
     this.finish(inFlight, reason, message);
   }
@@ -503,19 +493,19 @@ export class CheckpointCoordinator {
   private finish(inFlight: CheckpointInFlight, reason: CheckpointFailureReason, message: string): void {
     const checkpointId = inFlight.pending.checkpointId;
     this.cleaner.settled(checkpointId);
-    this.stats.reportFailed(checkpointId, reason, message, this.settings.clock.now(), inFlight.pending);
+    this.reporter.stats.reportFailed(checkpointId, reason, message, this.settings.clock.now(), inFlight.pending);
     if (!isPreFlight(reason) && this.phase.status !== 'ended') {
       const { jobId } = this.settings;
       this.tasks.tellRunning((taskId, attemptId) => ({ type: 'NotifyCheckpointAborted', jobId, taskId, attemptId, checkpointId, reason }));
     }
     for (const requester of inFlight.requesters) tell(requester, { status: 'failed', checkpointId, reason, message });
-    this.emit({ type: 'checkpoint-failed', checkpointId, reason, message });
+    this.reporter.emit({ type: 'checkpoint-failed', checkpointId, reason, message });
     this.queueChanged = true;
     if (this.failures.handleCheckpointFailure(checkpointId, reason)) this.failJobOverCheckpointFailures(message);
   }
 
   private failJobOverCheckpointFailures(last: string): void {
-    this.stats.counts.jobFailures += 1;
+    this.reporter.stats.counts.jobFailures += 1;
     const cause = `${this.failures.continuousFailures} checkpoint failures in a row exceed tolerableFailures (${this.settings.tolerableFailures}); last: ${last}`;
     this.failover(CheckpointFailureReason.JOB_FAILOVER, cause, { countsAsFailure: true });
   }
@@ -525,7 +515,7 @@ export class CheckpointCoordinator {
     const index = this.tasks.table.indexOf(message.taskId);
     if (index === undefined || !this.tasks.table.isRunning(index) || this.tasks.table.attemptIds[index] !== message.attemptId) return;
     this.tasks.table.markFailed(index);
-    this.emit({ type: 'task-failed', taskId: message.taskId, attemptId: message.attemptId, error: message.error });
+    this.reporter.emit({ type: 'task-failed', taskId: message.taskId, attemptId: message.attemptId, error: message.error });
     this.failover(CheckpointFailureReason.TASK_FAILURE, `task ${message.taskId} (attempt ${message.attemptId}) failed: ${message.error}`, { countsAsFailure: true });
   }
 
@@ -547,7 +537,7 @@ export class CheckpointCoordinator {
       const decision = this.restarts.onFailure(this.settings.clock.now());
       if (!decision.restart) return this.failForGood(`the restart strategy gave up: ${decision.reason}; last: ${cause}`, false, []);
       delayMs = decision.delayMs;
-      this.emit({ type: 'restart-scheduled', cause, delayMs, attempt: decision.attempt });
+      this.reporter.emit({ type: 'restart-scheduled', cause, delayMs, attempt: decision.attempt });
     }
     this.beginRestore(reason, cause, this.trigger.isRunning, options.requester === undefined ? [] : [options.requester]);
     for (const request of this.queue) this.refuse(request, reason, `failover in progress: ${cause}`);
@@ -581,7 +571,7 @@ export class CheckpointCoordinator {
     this.notifyTasksOfCompletion();
     const plan = planRestore(restorePointOf(this.environment.store.getAllCheckpoints()), this.tasks.table.ids, this.settings);
     if (!plan.ok) {
-      this.emit({ type: 'restore-failed', message: plan.problem });
+      this.reporter.emit({ type: 'restore-failed', message: plan.problem });
       // The job cannot start from its checkpoints as configured: they are kept, so a fixed configuration can resume.
       return this.failForGood(plan.problem, true, phase.requesters);
     }
@@ -589,14 +579,14 @@ export class CheckpointCoordinator {
     const deployFailures = this.deployNotRunning();
     for (const index of restarted) {
       if (!this.tasks.table.isRunning(index)) continue;
-      this.stats.counts.taskRestarts += 1;
-      this.emit({ type: 'task-restarted', taskId: this.tasks.table.ids[index] as TaskId, attemptId: this.tasks.table.attemptIds[index] as AttemptId });
+      this.reporter.stats.counts.taskRestarts += 1;
+      this.reporter.emit({ type: 'task-restarted', taskId: this.tasks.table.ids[index] as TaskId, attemptId: this.tasks.table.attemptIds[index] as AttemptId });
     }
     if (deployFailures !== null) {
       // The restart itself failed: a failure like any other, which the restart strategy judges.
       const decision = this.restarts.onFailure(this.settings.clock.now());
       if (!decision.restart) return this.failForGood(`the restart strategy gave up: ${decision.reason}; last: ${deployFailures}`, false, phase.requesters);
-      this.emit({ type: 'restart-scheduled', cause: deployFailures, delayMs: decision.delayMs, attempt: decision.attempt });
+      this.reporter.emit({ type: 'restart-scheduled', cause: deployFailures, delayMs: decision.delayMs, attempt: decision.attempt });
       this.beginRestore(phase.reason, deployFailures, phase.resumeScheduler, phase.requesters);
       return this.scheduleRestore(decision.delayMs);
     }
@@ -604,15 +594,15 @@ export class CheckpointCoordinator {
     const { checkpointId, states } = plan;
     this.tasks.tellRunning((taskId, attemptId, index) => ({ type: 'RestoreState', jobId, taskId, attemptId, checkpointId, state: states[index] ?? null }));
     // Ids continue above every retained id, not only the restored one: a savepoint newer than the restored checkpoint keeps its id.
-    const highest = Math.max(checkpointId ?? 0, ...this.environment.store.getAllCheckpoints().map((retained) => retained.checkpointId));
+    const highest = Math.max(checkpointId ?? 0, this.retained.highestId());
     if (highest > 0) {
       const past = asCheckpointId(highest);
       this.finalizer.advanceCounterPast(past).catch((error: unknown) => this.toSelf({ type: 'CounterAdvanceFailed', checkpointId: past, error: errorMessage(error) }));
     }
     this.phase = { status: 'running' };
     this.failures.reset();
-    this.stats.reportRestored(checkpointId, this.settings.clock.now());
-    this.emit({ type: 'state-restored', checkpointId, tasks: this.tasks.table.size });
+    this.reporter.stats.reportRestored(checkpointId, this.settings.clock.now());
+    this.reporter.emit({ type: 'state-restored', checkpointId, tasks: this.tasks.table.size });
     for (const requester of phase.requesters) tell(requester, { status: 'restored', checkpointId });
     if (phase.resumeScheduler) this.trigger.start();
     this.queueChanged = true;
@@ -624,7 +614,7 @@ export class CheckpointCoordinator {
   private failForGood(message: string, keepCheckpoints: boolean, requesters: readonly TypedRef<RestoreOutcome>[]): void {
     this.end(JobStatus.FAILED, message);
     for (const requester of requesters) tell(requester, { status: 'failed', message });
-    this.emit({ type: 'job-failed', message });
+    this.reporter.emit({ type: 'job-failed', message });
     this.shutDownStores(keepCheckpoints ? JobStatus.SUSPENDED : JobStatus.FAILED, null);
   }
 
@@ -666,68 +656,11 @@ export class CheckpointCoordinator {
 
   // ---------------------------------------------------------------- reporting
 
-  private isRetained(checkpointId: number): boolean {
-    return this.environment.store.getAllCheckpoints().some((checkpoint) => checkpoint.checkpointId === checkpointId);
-  }
-
-  private filesOfRetained(checkpointId: number): ReadonlySet<string> | null {
-    const checkpoint = this.environment.store.getAllCheckpoints().find((retained) => retained.checkpointId === checkpointId);
-    return checkpoint === undefined ? null : new Set(Object.values(checkpoint.taskStates).flatMap((state) => [...fileHandlesOf(state)].map((file) => file.path)));
-  }
-
   private reportMalformed(problem: string, message: unknown): void {
-    this.stats.counts.malformedMessages += 1;
-    this.emit({ type: 'malformed-message', problem });
-    this.answerMalformedRequest(problem, message);
-  }
-
-  /** A request with a usable reply ref is answered with what was wrong, so its sender does not wait for nothing. */
-  private answerMalformedRequest(problem: string, message: unknown): void {
-    const request = message as Partial<Record<'type' | 'replyTo', unknown>>;
-    if (describeMalformedMessage({ ...request, type: 'GetTasks' }) !== null) return;
-    const replyTo = request.replyTo as TypedRef<never>;
-    if (request.type === 'TriggerCheckpointNow' || request.type === 'TriggerSavepoint') {
-      tell(replyTo as TypedRef<CheckpointOutcome>, { status: 'failed', checkpointId: null, reason: CheckpointFailureReason.INVALID_REQUEST, message: problem });
-    } else if (request.type === 'RestoreLatestCheckpoint') {
-      tell(replyTo as TypedRef<RestoreOutcome>, { status: 'failed', message: problem });
-    } else if (request.type === 'RegisterTask') {
-      tell(replyTo as TypedRef<{ readonly error: string }>, { error: problem });
-    }
-  }
-
-  private reportRefusedDiscards(checkpointId: CheckpointId, refused: readonly DiscardRefusal[]): void {
-    this.stats.counts.refusedDiscards += refused.length;
-    this.emit({ type: 'state-discard-refused', checkpointId, refused });
-  }
-
-  private statsSnapshot() {
-    return this.stats.snapshot({
-      jobStatus: this.phase.status === 'ended' ? this.phase.jobStatus : JobStatus.RUNNING,
-      timerRunning: this.trigger.isRunning,
-      inProgress: this.checkpoints.size,
-      continuousFailures: this.failures.continuousFailures,
-      pendingDiscards: this.cleaner.pendingDiscards(),
-    });
-  }
-
-  /** Stamps the event with the clock's time and the job id, logs it, and tells the listener. */
-  private emit(body: CoordinatorEventBody): void {
-    const event: CoordinatorEvent = { ...body, timestamp: this.settings.clock.now(), jobId: this.settings.jobId };
-    logCoordinatorEvent(this.environment.logger, event);
-    const listener = this.environment.onEvent;
-    if (listener === null) return;
-    try {
-      listener(event);
-    } catch (error) {
-      this.stats.counts.internalErrors += 1;
-      const { jobId } = this.settings;
-      logSafely(this.environment.logger, LogLevel.ERROR, { event: event.type, jobId, timestamp: event.timestamp }, `the onEvent listener of job ${jobId} threw on '${event.type}': ${errorMessage(error)}`);
-    }
+    this.reporter.malformed(problem);
+    replyToMalformedRequest(message, problem);
   }
 }
 
 /** The public face of a spawned coordinator: tasks and clients may send it these messages. */
 export type CheckpointCoordinatorRef = TypedRef<CoordinatorMessage>;
-
-/** @internal for the shell: the type of the task messages a batch carries. */
-export type { TaskToCoordinatorMessage, Cancellable };
