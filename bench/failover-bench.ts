@@ -3,14 +3,12 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { loadPg } from '../src/ha/postgres/load-pg.js';
 import type { JobDefinition } from '../src/jobmanager/job-definition.js';
 import type { JobManagerChildConfig } from '../spec/jobmanager/support/job-manager-child-protocol.js';
 import { JobManagerProcess } from '../spec/jobmanager/support/job-manager-process.js';
 import { QUICK_BENCH } from './quick-mode.js';
+import { BENCH_PG_URL, dropBenchSchema } from './bench-postgres.js';
 
-/** Where the PostgreSQL benchmark runs: `NACT_CHECKPOINT_BENCH_PG`, else the test server. */
-const PG_URL = process.env.NACT_CHECKPOINT_BENCH_PG ?? process.env.NACT_CHECKPOINT_TEST_PG ?? 'postgres://postgres@127.0.0.1:5432/test';
 const TRIALS = QUICK_BENCH ? 1 : 5;
 /** A lease of 3 s, looked at every second; a checkpoint every 100 ms. */
 const LEASE = { leaseDuration: 3_000, renewInterval: 1_000 } as const;
@@ -41,7 +39,7 @@ export async function benchFailover(): Promise<FailoverResult[]> {
     try {
       for (let trial = 0; trial < TRIALS; trial += 1) trials.push(await runTrial(mode, schema, trial));
     } finally {
-      if (mode === 'postgres') await dropSchema(schema);
+      if (mode === 'postgres') await dropBenchSchema(schema);
     }
     results.push({ mode, failoverMs: median(trials.map((trial) => trial.failoverMs)), takeoverMs: median(trials.map((trial) => trial.takeoverMs)), coldRestartMs: median(trials.map((trial) => trial.coldRestartMs)) });
   }
@@ -58,7 +56,7 @@ async function runTrial(mode: 'filesystem' | 'postgres', schema: string, trial: 
   const directory = await mkdtemp(join(tmpdir(), 'nact-checkpoint-failover-bench-'));
   const ha: JobManagerChildConfig['ha'] = mode === 'filesystem'
     ? { mode, directory: join(directory, 'ha'), checkpointDirectory: join(directory, 'checkpoints'), pollInterval: 200, ...LEASE }
-    : { mode, connectionString: PG_URL, schema, tablePrefix: `t${trial}_`, ...LEASE };
+    : { mode, connectionString: BENCH_PG_URL, schema, tablePrefix: `t${trial}_`, ...LEASE };
   const job: JobDefinition = {
     jobId: 'failover',
     tasks: [{ taskId: 'g0', operator: 'generator' }, { taskId: 'g1', operator: 'generator' }],
@@ -95,17 +93,6 @@ async function runTrial(mode: 'filesystem' | 'postgres', schema: string, trial: 
 function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
-}
-
-async function dropSchema(schema: string): Promise<void> {
-  const pg = await loadPg();
-  const client = new pg.Client({ connectionString: PG_URL });
-  await client.connect();
-  try {
-    await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-  } finally {
-    await client.end();
-  }
 }
 
 /** The lines `npm run bench` prints for one mode. */

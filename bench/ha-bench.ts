@@ -8,13 +8,11 @@ import { JobStatus } from '../src/core/job-status.js';
 import { createHighAvailabilityServices, type HighAvailabilityServices } from '../src/ha/high-availability-services.js';
 import type { HighAvailabilityOptions } from '../src/ha/high-availability-options.js';
 import type { LeaderSession } from '../src/ha/leader-session.js';
-import { loadPg } from '../src/ha/postgres/load-pg.js';
 import { CheckpointRetention, CheckpointType } from '../src/checkpoint/checkpoint-properties.js';
 import type { CompletedCheckpoint } from '../src/checkpoint/completed-checkpoint.js';
 import { asCheckpointId, asJobId, asTaskId } from '../src/core/ids.js';
+import { BENCH_PG_URL, dropBenchSchema } from './bench-postgres.js';
 
-/** Where the PostgreSQL benchmark runs: `NACT_CHECKPOINT_BENCH_PG`, else the test server. */
-const PG_URL = process.env.NACT_CHECKPOINT_BENCH_PG ?? process.env.NACT_CHECKPOINT_TEST_PG ?? 'postgres://postgres@127.0.0.1:5432/test';
 const MEASURE_MS = 1_500;
 const TASKS_PER_CHECKPOINT = 16;
 
@@ -35,9 +33,9 @@ export async function benchHighAvailability(): Promise<HaModeThroughput[]> {
   const results: HaModeThroughput[] = [];
   const schema = `bench_${process.pid}_${randomBytes(3).toString('hex')}`;
   try {
-    results.push(await benchMode('postgres', { mode: 'postgres', connectionString: PG_URL, schema }));
+    results.push(await benchMode('postgres', { mode: 'postgres', connectionString: BENCH_PG_URL, schema }));
   } finally {
-    await dropSchema(schema);
+    await dropBenchSchema(schema);
   }
   const directory = await mkdtemp(join(tmpdir(), 'nact-checkpoint-ha-bench-'));
   try {
@@ -100,17 +98,6 @@ function aCheckpoint(id: number): CompletedCheckpoint {
     stateSize: 0,
     externalPointer: `bench-job/chk-${id}/_metadata`,
   };
-}
-
-async function dropSchema(schema: string): Promise<void> {
-  const pg = await loadPg();
-  const client = new pg.Client({ connectionString: PG_URL });
-  await client.connect();
-  try {
-    await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-  } finally {
-    await client.end();
-  }
 }
 
 /** The `ha ...` lines `npm run bench` prints. */

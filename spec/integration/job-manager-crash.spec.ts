@@ -1,14 +1,9 @@
 import { expect } from 'chai';
 import { join } from 'node:path';
-import { asJobId } from '../../src/core/ids.js';
-import { JobStatus } from '../../src/core/job-status.js';
-import { createHighAvailabilityServices } from '../../src/ha/high-availability-services.js';
 import type { JobDefinition } from '../../src/jobmanager/job-definition.js';
-import { jobScopeOf } from '../../src/jobmanager/job-contender.js';
-import { verifyCheckpoints } from '../../src/storage/checkpoint-audit.js';
-import { FileSystemCheckpointStorage } from '../../src/storage/filesystem-checkpoint-storage.js';
 import { EMPTY_DIGEST, type JobManagerChildConfig } from '../jobmanager/support/job-manager-child-protocol.js';
 import { JobManagerProcess, type ChildLine } from '../jobmanager/support/job-manager-process.js';
+import { auditRetainedCheckpoints } from './support/retained-checkpoint-audit.js';
 import { createTemporaryDirectory, removeTemporaryDirectory } from '../support/temporary-directory.js';
 
 /** Kill points per run: 50 in CI; NACT_CHECKPOINT_CRASH_KILLS=1000 for a soak. NACT_CHECKPOINT_CRASH_SEED replays a run. */
@@ -120,7 +115,9 @@ describe(`job manager crashes: ${KILLS} SIGKILLs at seeded random moments, also 
     }
     expect(history.recoveryKills, 'kills during recovery').to.be.greaterThan(0);
     expect(history.runningKills, 'kills while running').to.be.greaterThan(0);
-    await expectCleanStorage(directory, checkpoints);
+    // With nothing running, the job's retained checkpoints reference only intact files, and nothing else is stored.
+    const report = await auditRetainedCheckpoints({ mode: 'filesystem', directory: join(directory, 'ha') }, JOB_ID, checkpoints);
+    expect({ missing: report.missing, corrupt: report.corrupt, orphans: report.orphans.map((orphan) => orphan.path) }).to.deep.equal({ missing: [], corrupt: [], orphans: [] });
   });
 });
 
@@ -142,23 +139,4 @@ async function killAtARandomMoment(child: JobManagerProcess, next: () => number,
   }
   await new Promise<void>((resolve) => setTimeout(resolve, delayMs));
   await child.kill();
-}
-
-/** With nothing running, the job's retained checkpoints reference only intact files, and nothing else is stored. */
-async function expectCleanStorage(directory: string, checkpoints: string): Promise<void> {
-  const services = await createHighAvailabilityServices({ mode: 'filesystem', directory: join(directory, 'ha') });
-  try {
-    const election = services.createLeaderElection(jobScopeOf(JOB_ID));
-    await election.start({ grantLeadership: () => undefined, revokeLeadership: () => undefined });
-    const session = election.currentSession();
-    expect(session, 'the job is free once every job manager left').to.not.equal(null);
-    const store = await services.checkpointRecovery(JOB_ID).createCompletedCheckpointStore({ session: session!, maxRetained: 1_000 });
-    const retained = [...store.getAllCheckpoints(), ...store.pinnedCheckpoints()];
-    expect(retained.length).to.be.greaterThan(0);
-    const report = await verifyCheckpoints({ jobId: asJobId(JOB_ID), storage: new FileSystemCheckpointStorage(checkpoints), checkpoints: retained });
-    expect({ missing: report.missing, corrupt: report.corrupt, orphans: report.orphans.map((orphan) => orphan.path) }).to.deep.equal({ missing: [], corrupt: [], orphans: [] });
-    await store.shutdown(JobStatus.SUSPENDED);
-  } finally {
-    await services.close();
-  }
 }

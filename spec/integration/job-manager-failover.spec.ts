@@ -1,16 +1,11 @@
 import { expect } from 'chai';
 import pg from 'pg';
 import { join } from 'node:path';
-import { asJobId } from '../../src/core/ids.js';
-import { JobStatus } from '../../src/core/job-status.js';
-import { createHighAvailabilityServices } from '../../src/ha/high-availability-services.js';
 import { LeadershipLossReason } from '../../src/ha/leadership-loss-reason.js';
-import { jobScopeOf } from '../../src/jobmanager/job-contender.js';
 import type { JobDefinition } from '../../src/jobmanager/job-definition.js';
-import { verifyCheckpoints } from '../../src/storage/checkpoint-audit.js';
-import { FileSystemCheckpointStorage } from '../../src/storage/filesystem-checkpoint-storage.js';
 import type { JobManagerChildConfig } from '../jobmanager/support/job-manager-child-protocol.js';
 import { JobManagerProcess, type ChildLine } from '../jobmanager/support/job-manager-process.js';
+import { auditRetainedCheckpoints } from './support/retained-checkpoint-audit.js';
 import { createSpecSchema, TEST_PG_URL, type SpecSchema } from '../support/postgres-schema.js';
 import { createTemporaryDirectory, removeTemporaryDirectory } from '../support/temporary-directory.js';
 
@@ -123,7 +118,9 @@ describe('job manager failover on PostgreSQL: job manager processes, the leader 
     leader.send({ cmd: 'close' });
     standby.send({ cmd: 'close' });
     await Promise.all([leader.next('closed', 'closing', 30_000, 0), standby.next('closed', 'closing', 30_000, 0)]);
-    await expectRetainedCheckpointsIntact();
+    // Every retained checkpoint of the job (as the HA store holds them) references only intact files.
+    const report = await auditRetainedCheckpoints(haOptions(), JOB_ID, join(directory, 'checkpoints'));
+    expect({ missing: report.missing, corrupt: report.corrupt }).to.deep.equal({ missing: [], corrupt: [] });
   });
 
   it('pg_terminate_backend on the leader\'s connections: it recovers, or steps down cleanly for a standby; ids never repeat', async () => {
@@ -160,25 +157,6 @@ describe('job manager failover on PostgreSQL: job manager processes, the leader 
       expect(rowCount, `backends of ${name}`).to.be.greaterThan(0);
     } finally {
       await admin.end();
-    }
-  }
-
-  /** Every retained checkpoint of the job (as the HA store holds them) references only intact files. */
-  async function expectRetainedCheckpointsIntact(): Promise<void> {
-    const services = await createHighAvailabilityServices(haOptions());
-    try {
-      const election = services.createLeaderElection(jobScopeOf(JOB_ID));
-      await election.start({ grantLeadership: () => undefined, revokeLeadership: () => undefined });
-      const session = election.currentSession();
-      expect(session, 'the job is free once every job manager left').to.not.equal(null);
-      const store = await services.checkpointRecovery(JOB_ID).createCompletedCheckpointStore({ session: session!, maxRetained: 1_000 });
-      const retained = [...store.getAllCheckpoints(), ...store.pinnedCheckpoints()];
-      expect(retained.length).to.be.greaterThan(0);
-      const report = await verifyCheckpoints({ jobId: asJobId(JOB_ID), storage: new FileSystemCheckpointStorage(join(directory, 'checkpoints')), checkpoints: retained });
-      expect({ missing: report.missing, corrupt: report.corrupt }).to.deep.equal({ missing: [], corrupt: [] });
-      await store.shutdown(JobStatus.SUSPENDED);
-    } finally {
-      await services.close();
     }
   }
 });

@@ -170,28 +170,26 @@ export class FileSystemCheckpointStorage implements CheckpointStorage {
   async readHistory(jobId: JobId): Promise<PersistedCheckpointHistory | null> {
     assertSafeJobId(jobId);
     const path = storageLayout.historyFile(jobId);
-    let bytes: Uint8Array;
-    try {
-      bytes = await this.read(path, 'state file');
-    } catch (error) {
-      if (error instanceof StateFileNotFoundError) return null;
-      throw error;
-    }
-    return decodeCheckpointHistory(bytes, path);
+    const bytes = await this.readIfPresent(path);
+    return bytes === null ? null : decodeCheckpointHistory(bytes, path);
   }
 
   /** The next id the job's durable id counter file says, null when there is none. @throws CorruptStateError naming the file. */
   async readIdCounter(jobId: JobId): Promise<number | null> {
     assertSafeJobId(jobId);
     const path = storageLayout.idCounterFile(jobId);
-    let bytes: Uint8Array;
+    const bytes = await this.readIfPresent(path);
+    return bytes === null ? null : decodeIdCounter(new TextDecoder().decode(bytes), path);
+  }
+
+  /** The bytes of a file of the job's own bookkeeping, null when there is none. */
+  private async readIfPresent(path: string): Promise<Uint8Array | null> {
     try {
-      bytes = await this.read(path, 'state file');
+      return await this.read(path, 'state file');
     } catch (error) {
       if (error instanceof StateFileNotFoundError) return null;
       throw error;
     }
-    return decodeIdCounter(new TextDecoder().decode(bytes), path);
   }
 
   private async filesOfAuditedDirectories(jobId: JobId): Promise<StoredFile[]> {
