@@ -6,12 +6,29 @@ import { LeadershipLossReason } from '../../src/ha/leadership-loss-reason.js';
 import { JobStatus } from '../../src/core/job-status.js';
 import { decodeStoredJob } from '../../src/jobmanager/stored-job.js';
 import type { CompletedCheckpoint } from '../../src/checkpoint/completed-checkpoint.js';
+import { BlobStore } from '../../src/blob/blob-store.js';
+import { FileSystemBlobHaCopy } from '../../src/blob/filesystem-blob-ha-copy.js';
+import { putOperatorBundle } from '../../src/blob/operator-bundle.js';
+import { InvalidOptionError } from '../../src/core/invalid-option-error.js';
+import type { DataflowVertexDefinition } from '../../src/jobmanager/dataflow-definition.js';
+import { rejectionOf } from '../support/rejection-of.js';
 import { InProcessCluster, LEASE } from './support/in-process-cluster.js';
 import {
   checkpoint, CommittedOutputs, dataflowJob, expectedWordCounts, generateWords, runToTheEnd, SINK_TASKS, step, wordCountDataflow, wordCountKinds,
 } from './support/word-count-dataflow.js';
 
 const WORDS = generateWords(120, 42);
+
+/** An operator bundle exporting the operator kind `upperCase`: { word } → { word: WORD }. */
+const UPPER_CASE_BUNDLE = `
+export function upperCase() {
+  return {
+    processRecord: (record, output) => output.collect({ word: record.word.toUpperCase() }),
+    snapshotState: () => null,
+    restoreState: () => {},
+  };
+}
+`;
 
 /** How many records the sources of the word count had read at a checkpoint (the sum of their offsets). */
 function readAt(checkpointed: CompletedCheckpoint): number {
@@ -91,6 +108,22 @@ describe('dataflow jobs in the job manager', () => {
     expect(output.stats().stagedTransactions, 'nothing is left staged').to.equal(0);
   });
 
+  it('a task failure rewinds the dataflow to its latest checkpoint within a leadership, again and again, and the output stays exact', async () => {
+    const leader = await cluster.start('leader', { dataflow: wordCountKinds(outputs) });
+    await leader.manager.submitJob(dataflowJob(cluster, 'words', wordCountDataflow(WORDS)));
+    for (const victim of ['counter-1', 'sink-0', 'words-1']) {
+      await step(leader, 'words');
+      await checkpoint(leader, 'words');
+      await step(leader, 'words');
+      const from = leader.events.all.length;
+      expect(leader.manager.dataflowJobOf('words')!.crashTask(victim)).to.equal(true);
+      await leader.events.waitFor('coordinator-event', `the job restores after ${victim} failed`, (event) => event.event.type === 'state-restored', from);
+    }
+    await runToTheEnd(leader, 'words', outputs.of('words'));
+    expect(leader.events.coordinatorEvents('task-failed').map((event) => event.taskId)).to.deep.equal(['counter-1', 'sink-0', 'words-1']);
+    expect(outputs.of('words').wordCounts()).to.deep.equal(expectedWordCounts(WORDS));
+  });
+
   it('a paused leader whose leadership was taken commits nothing more: its checkpoints are refused, it suspends, and the output equals the failure-free run', async () => {
     const paused = await cluster.start('paused', { dataflow: wordCountKinds(outputs) });
     const standby = await cluster.start('standby', { dataflow: wordCountKinds(outputs) });
@@ -148,5 +181,90 @@ describe('dataflow jobs in the job manager', () => {
     } finally {
       await observer.close();
     }
+  });
+
+  it('refuses at submission a kind this job manager does not register, naming the field and the registered kinds, and stores nothing', async () => {
+    const leader = await cluster.start('leader', { dataflow: wordCountKinds(outputs) });
+    const [sink, counter, source] = wordCountDataflow(WORDS).vertices as [DataflowVertexDefinition, DataflowVertexDefinition, DataflowVertexDefinition];
+    const submit = (vertices: readonly DataflowVertexDefinition[]): Promise<Error> => rejectionOf(leader.manager.submitJob(dataflowJob(cluster, 'words', wordCountDataflow(WORDS, { vertices }))));
+
+    const unknownSource = await submit([sink, counter, { ...source, source: 'kafka' } as DataflowVertexDefinition]);
+    expect(unknownSource).to.be.instanceOf(InvalidOptionError);
+    expect(unknownSource.message).to.equal(
+      "JobDefinition.dataflow.vertices[2].source names source kind 'kafka', which this job manager does not register and the job has no operatorBundle; " +
+      "registered source kinds: words. Register it in every job manager (JobManagerOptions.dataflow.sources) or export it from the job's operator bundle",
+    );
+    expect((await submit([sink, { ...counter, operator: 'fraud-score' } as DataflowVertexDefinition, source])).message)
+      .to.include("JobDefinition.dataflow.vertices[1].operator names operator kind 'fraud-score'").and.include('registered operator kinds: counter.');
+    expect((await submit([{ ...sink, sink: 'kafka' } as DataflowVertexDefinition, counter, source])).message)
+      .to.include("JobDefinition.dataflow.vertices[0].sink names sink kind 'kafka'").and.include('registered sink kinds: committed.');
+    const keyedByCustomer = { ...counter, inputs: [{ from: 'words', partitioning: 'key-by', keySelector: 'customer' }] } as DataflowVertexDefinition;
+    expect((await submit([sink, keyedByCustomer, source])).message)
+      .to.include("JobDefinition.dataflow.vertices[1].inputs[0].keySelector names key selector kind 'customer'").and.include('registered key selector kinds: word.');
+
+    const observer = await createHighAvailabilityServices({ mode: 'none', data: cluster.data });
+    try {
+      expect(await observer.jobGraphStore.jobIds()).to.deep.equal([]);
+    } finally {
+      await observer.close();
+    }
+    expect(leader.manager.followedJobs()).to.deep.equal([]);
+  });
+
+  it('a standby that does not register a kind of the job reports it when granted the job, and stands aside', async () => {
+    const leader = await cluster.start('leader', { dataflow: wordCountKinds(outputs) });
+    const { sinks: _sinks, ...withoutSinks } = wordCountKinds(outputs);
+    const standby = await cluster.start('standby', { dataflow: withoutSinks });
+    await leader.manager.submitJob(dataflowJob(cluster, 'words', wordCountDataflow(WORDS)));
+    await leader.manager.close();
+    standby.clock.advance(LEASE.renewInterval);
+    const failed = await standby.events.waitFor('job-start-failed', 'the standby cannot build the job');
+    expect(failed.error).to.include("JobDefinition.dataflow.vertices[0].sink names sink kind 'committed', which this job manager does not register");
+    expect(standby.manager.runningJobs()).to.deep.equal([]);
+  });
+
+  it('keys records by a path into them, and fails the job when a record has no key there', async () => {
+    const leader = await cluster.start('leader', { dataflow: wordCountKinds(outputs) });
+    const [sink, counter, source] = wordCountDataflow(WORDS).vertices as [DataflowVertexDefinition, DataflowVertexDefinition, DataflowVertexDefinition];
+    const keyedBy = (keyPath: string): DataflowVertexDefinition => ({ ...counter, inputs: [{ from: 'words', partitioning: 'key-by', keyPath }] } as DataflowVertexDefinition);
+
+    await leader.manager.submitJob(dataflowJob(cluster, 'by-path', wordCountDataflow(WORDS, { vertices: [sink, keyedBy('$.word'), source] })));
+    await runToTheEnd(leader, 'by-path', outputs.of('by-path'));
+    expect(outputs.of('by-path').wordCounts()).to.deep.equal(expectedWordCounts(WORDS));
+
+    const fragile = dataflowJob(cluster, 'no-key', wordCountDataflow(WORDS, { vertices: [sink, keyedBy('$.customer'), source] }));
+    await leader.manager.submitJob({ ...fragile, checkpointing: { ...fragile.checkpointing, restartStrategy: { kind: 'none' } } });
+    await step(leader, 'no-key');
+    const ended = await leader.events.waitFor('job-terminated', 'the job fails', (event) => event.jobId === 'no-key');
+    expect(ended.jobStatus).to.equal(JobStatus.FAILED);
+    const failure = leader.events.coordinatorEvents('task-failed')[0];
+    expect(failure?.taskId).to.match(/^words-[01]$/);
+    expect(failure?.error).to.match(/^a record from 'words' to 'counter' has no value at its key path \(key by \$\.customer; record: \{"word":"[a-z]+"\}\); every record on a key-by edge needs a key/);
+    expect(outputs.of('no-key').size).to.equal(0);
+  });
+
+  it('runs a kind exported by the job\'s operator bundle, on a standby too', async () => {
+    const haCopy = await FileSystemBlobHaCopy.open(join(cluster.directory, 'blob-ha'));
+    const leaderBlobs = await BlobStore.open({ localDirectory: join(cluster.directory, 'blobs-leader'), haCopy });
+    const standbyBlobs = await BlobStore.open({ localDirectory: join(cluster.directory, 'blobs-standby'), haCopy: await FileSystemBlobHaCopy.open(join(cluster.directory, 'blob-ha')) });
+    const leader = await cluster.start('leader', { dataflow: wordCountKinds(outputs), blobs: leaderBlobs });
+    const standby = await cluster.start('standby', { dataflow: wordCountKinds(outputs), blobs: standbyBlobs });
+    const bundle = await putOperatorBundle(leaderBlobs, 'shout', UPPER_CASE_BUNDLE);
+    const [sink, counter, source] = wordCountDataflow(WORDS).vertices as [DataflowVertexDefinition, DataflowVertexDefinition, DataflowVertexDefinition];
+    const vertices: DataflowVertexDefinition[] = [
+      source,
+      { name: 'upper', operator: 'upperCase', parallelism: 2, inputs: [{ from: 'words', partitioning: 'forward' }] },
+      { ...counter, inputs: [{ from: 'upper', partitioning: 'key-by', keyPath: '$.word' }] } as DataflowVertexDefinition,
+      sink,
+    ];
+    await leader.manager.submitJob({ ...dataflowJob(cluster, 'shout', wordCountDataflow(WORDS, { vertices })), operatorBundle: bundle });
+    await step(leader, 'shout');
+    const first = await checkpoint(leader, 'shout');
+    await leader.manager.close();
+    standby.clock.advance(LEASE.renewInterval);
+    expect((await standby.events.waitFor('job-started', 'the standby recovers the bundled job')).restoredCheckpointId).to.equal(first.checkpointId);
+    await runToTheEnd(standby, 'shout', outputs.of('shout'));
+    expect(outputs.of('shout').wordCounts()).to.deep.equal(expectedWordCounts(WORDS.map((word) => word.toUpperCase())));
+    expect(standbyBlobs.stats.fetches, 'the standby fetched the bundle from the HA copy').to.equal(1);
   });
 });

@@ -18,7 +18,7 @@ import { tasksOf, type InProcessCluster, type SpecJobManager } from './in-proces
  * managers write to one CommittedOutput per job, the stand-in for an external transactional system.
  */
 
-/** How long a spec waits for sinks to commit (their notifications follow a completed checkpoint asynchronously). */
+/** How long a spec waits for a checkpoint to complete, or for sinks to commit it (their notifications follow asynchronously). */
 const COMMIT_DEADLINE_MS = 20_000;
 /** The clock step that lets every source emit one batch. */
 export const STEP_MS = 1;
@@ -174,7 +174,15 @@ export async function step(member: SpecJobManager, jobId: string): Promise<void>
 
 /** Triggers a checkpoint of a job led by `member` and returns it completed (its barriers passed every record emitted before). */
 export async function checkpoint(member: SpecJobManager, jobId: string): Promise<CompletedCheckpoint> {
-  return completed(await member.manager.triggerCheckpoint(jobId));
+  let deadline: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    deadline = setTimeout(() => reject(new Error(`a checkpoint of job ${jobId} on ${member.name} did not complete within ${COMMIT_DEADLINE_MS} ms: its barriers did not reach every task`)), COMMIT_DEADLINE_MS);
+  });
+  try {
+    return completed(await Promise.race([member.manager.triggerCheckpoint(jobId), late]));
+  } finally {
+    clearTimeout(deadline);
+  }
 }
 
 /** Whether a completed checkpoint of a job led by `member` covers all input of its sources. */
