@@ -11,6 +11,7 @@ import { FileSystemBlobHaCopy } from '../../src/blob/filesystem-blob-ha-copy.js'
 import { putOperatorBundle } from '../../src/blob/operator-bundle.js';
 import { InvalidOptionError } from '../../src/core/invalid-option-error.js';
 import type { DataflowVertexDefinition } from '../../src/jobmanager/dataflow-definition.js';
+import type { DataflowJobDefinition } from '../../src/jobmanager/job-definition.js';
 import { rejectionOf } from '../support/rejection-of.js';
 import { InProcessCluster, LEASE } from './support/in-process-cluster.js';
 import {
@@ -241,6 +242,26 @@ describe('dataflow jobs in the job manager', () => {
     expect(failure?.taskId).to.match(/^words-[01]$/);
     expect(failure?.error).to.match(/^a record from 'words' to 'counter' has no value at its key path \(key by \$\.customer; record: \{"word":"[a-z]+"\}\); every record on a key-by edge needs a key/);
     expect(outputs.of('no-key').size).to.equal(0);
+  });
+
+  it('fails a task whose kind returns something that is not a source or stream operator, naming the kind and the vertex', async () => {
+    const kinds = wordCountKinds(outputs);
+    const leader = await cluster.start('leader', {
+      dataflow: { ...kinds, sources: { ...kinds.sources, broken: () => ({}) as never }, operators: { ...kinds.operators, hollow: () => ({ processRecord: () => undefined }) as never } },
+    });
+    const [sink, counter, source] = wordCountDataflow(WORDS).vertices as [DataflowVertexDefinition, DataflowVertexDefinition, DataflowVertexDefinition];
+    const once = (jobId: string, vertices: readonly DataflowVertexDefinition[]): DataflowJobDefinition => {
+      const definition = dataflowJob(cluster, jobId, wordCountDataflow(WORDS, { vertices }));
+      return { ...definition, checkpointing: { ...definition.checkpointing, restartStrategy: { kind: 'none' } } };
+    };
+    await leader.manager.submitJob(once('broken', [sink, counter, { ...source, source: 'broken' } as DataflowVertexDefinition]));
+    await leader.events.waitFor('job-terminated', 'the job with a broken source fails', (event) => event.jobId === 'broken');
+    await leader.manager.submitJob(once('hollow', [sink, { ...counter, operator: 'hollow' } as DataflowVertexDefinition, source]));
+    await leader.events.waitFor('job-terminated', 'the job with a hollow operator fails', (event) => event.jobId === 'hollow');
+    const errors = leader.events.coordinatorEvents('task-failed').map((event) => event.error);
+    expect(errors.find((error) => error.includes("source kind 'broken'"))).to.equal("source kind 'broken' of vertex 'words' returned {}, not a replayable source { read(offset, max) }");
+    expect(errors.find((error) => error.includes("operator kind 'hollow'")))
+      .to.equal("operator kind 'hollow' of vertex 'counter' returned an object without snapshotState, restoreState: a stream operator needs processRecord, snapshotState and restoreState");
   });
 
   it('runs a kind exported by the job\'s operator bundle, on a standby too', async () => {
