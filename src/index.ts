@@ -189,8 +189,19 @@ export { validateJobManagerOptions, type JobManagerOptions, type JobManagerSetti
 export type { JobManagerEvent } from './jobmanager/job-manager-event.js';
 export {
   validateJobDefinition, coordinatorOptionsOf,
-  type JobDefinition, type TaskDefinition, type CheckpointingDefinition, type StorageDefinition, type RestoreDefinition,
+  type JobDefinition, type TaskJobDefinition, type DataflowJobDefinition, type TaskDefinition, type CheckpointingDefinition,
+  type StorageDefinition, type RestoreDefinition,
 } from './jobmanager/job-definition.js';
+export {
+  Partitioning,
+  type DataflowDefinition, type DataflowVertexDefinition, type SourceVertexDefinition, type OperatorVertexDefinition,
+  type SinkVertexDefinition, type DataflowInputDefinition, type SourcePaceDefinition,
+} from './jobmanager/dataflow-definition.js';
+export type {
+  DataflowKindContext, StreamOperatorKindContext, SourceKindFactory, StreamOperatorKindFactory, SinkKindFactory, KeySelectorKind,
+  DataflowKindOptions, DataflowKinds,
+} from './jobmanager/dataflow-kind.js';
+export { RecordKeyError } from './jobmanager/record-key-error.js';
 export { encodeStoredJob, decodeStoredJob, STORED_JOB_FORMAT_VERSION, type StoredJob } from './jobmanager/stored-job.js';
 export type { OperatorKindContext, OperatorKindFactory } from './jobmanager/operator-kind.js';
 export { jobScopeOf } from './jobmanager/job-contender.js';

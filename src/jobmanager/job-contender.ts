@@ -14,8 +14,7 @@ import type { JobDefinition } from './job-definition.js';
 import type { JobManagerSettings } from './job-manager-options.js';
 import { JobNotLedHereError } from './job-not-led-here-error.js';
 import { JobRun } from './job-run.js';
-import type { OperatorKindFactory } from './operator-kind.js';
-import { resolveOperatorKinds } from './operator-kinds.js';
+import { resolveJob, type ResolvedJob } from './resolved-job.js';
 import { decodeStoredJob, encodeStoredJob, type StoredJob } from './stored-job.js';
 
 /** What a contender needs of its job manager. */
@@ -29,7 +28,7 @@ export interface JobContenderContext {
 
 interface PendingSubmission {
   readonly definition: JobDefinition;
-  readonly kinds: ReadonlyMap<string, OperatorKindFactory>;
+  readonly resolved: ResolvedJob;
   readonly resolve: (run: JobRun) => void;
   readonly reject: (error: unknown) => void;
 }
@@ -57,7 +56,7 @@ export class JobContender implements LeaderContender {
   /** A termination is under way: the graph removal it makes is its own. */
   private ending = false;
 
-  constructor(private readonly context: JobContenderContext, submission: { readonly definition: JobDefinition; readonly kinds: ReadonlyMap<string, OperatorKindFactory> } | null) {
+  constructor(private readonly context: JobContenderContext, submission: { readonly definition: JobDefinition; readonly resolved: ResolvedJob } | null) {
     if (submission === null) {
       this.submitted = null;
       return;
@@ -156,7 +155,6 @@ export class JobContender implements LeaderContender {
     const submission = this.submission;
     if (submission !== null) return this.submit(session, submission);
     let job: StoredJob;
-    let kinds: ReadonlyMap<string, OperatorKindFactory>;
     try {
       const graph = await this.context.ha.jobGraphStore.recoverJobGraph(this.context.jobId);
       if (graph === null) {
@@ -165,8 +163,7 @@ export class JobContender implements LeaderContender {
         return;
       }
       job = decodeStoredJob(graph);
-      kinds = await resolveOperatorKinds(job.definition, this.context.settings.operators, this.context.settings.blobs);
-      await this.startRun(session, job, kinds);
+      await this.startRun(session, job, await resolveJob(job.definition, this.context.settings));
     } catch (error) {
       if (error instanceof StaleLeaderError) return;
       this.context.settings.onEvent({ type: 'job-start-failed', jobId: this.context.jobId, error: errorMessage(error) });
@@ -188,7 +185,7 @@ export class JobContender implements LeaderContender {
     }
     this.context.settings.onEvent({ type: 'job-submitted', jobId: definition.jobId });
     try {
-      submission.resolve(await this.startRun(session, job, submission.kinds));
+      submission.resolve(await this.startRun(session, job, submission.resolved));
     } catch (error) {
       await this.context.ha.jobGraphStore.removeJobGraph(session, definition.jobId).catch((removal: unknown) => this.report(`taking back job ${definition.jobId} failed: ${errorMessage(removal)}`));
       submission.reject(error);
@@ -203,14 +200,14 @@ export class JobContender implements LeaderContender {
     return Math.max(await counter.get(), highest + 1);
   }
 
-  private async startRun(session: LeaderSession, job: StoredJob, kinds: ReadonlyMap<string, OperatorKindFactory>): Promise<JobRun> {
+  private async startRun(session: LeaderSession, job: StoredJob, resolved: ResolvedJob): Promise<JobRun> {
     const { jobId } = this.context;
     const { settings } = this.context;
     const run = await JobRun.start({
       job,
       session,
       ha: this.context.ha,
-      kinds,
+      resolved,
       clock: settings.clock,
       logger: settings.logger,
       onCoordinatorEvent: (event) => {

@@ -3,10 +3,12 @@ import { isBlobKey } from '../blob/blob-key.js';
 import { CheckpointRetention } from '../checkpoint/checkpoint-properties.js';
 import { validateCoordinatorOptions, type CheckpointCoordinatorOptions } from '../coordinator/coordinator-options.js';
 import { InvalidOptionError } from '../core/invalid-option-error.js';
+import { isRecord, onlyKnownKeys } from './definition-fields.js';
 import type { JsonValue } from '../core/json.js';
 import { findJsonProblem } from '../core/json-problem.js';
 import { isPathSafeId } from '../core/path-safe-id.js';
 import { RestoreMode } from '../recovery/restore-mode.js';
+import { validateDataflowDefinition, type DataflowDefinition } from './dataflow-definition.js';
 
 /** One task of a job: its id, the operator kind that runs it, and that kind's configuration. */
 export interface TaskDefinition {
@@ -56,38 +58,44 @@ export interface RestoreDefinition {
   readonly mode?: RestoreMode;
 }
 
-/**
- * A job as data (Flink's job graph): what a job manager persists in the job graph store before running it, and what any
- * job manager recovers it from. Everything is JSON: operator kinds are named, never given as functions.
- */
-export interface JobDefinition {
+/** What every job definition has, whatever runs it. */
+interface JobDefinitionCommon {
   /** Letters, digits, `.`, `_`, `-`, at most 196 characters (it names the job's directory and leader election). */
   readonly jobId: string;
-  readonly tasks: readonly TaskDefinition[];
   readonly checkpointing: CheckpointingDefinition;
   readonly storage: StorageDefinition;
-  /** The blob key of an operator bundle of the job (see `putOperatorBundle`): operator kinds no job manager registered are loaded from it. */
+  /** The blob key of an operator bundle of the job (see `putOperatorBundle`): kinds no job manager registered are loaded from it. */
   readonly operatorBundle?: string;
   readonly restoreFrom?: RestoreDefinition;
 }
 
+/** A job of operator tasks: each task runs an operator kind and handles its own messages. */
+export interface TaskJobDefinition extends JobDefinitionCommon {
+  readonly tasks: readonly TaskDefinition[];
+  readonly dataflow?: undefined;
+}
+
+/** A dataflow job: sources, operators and sinks exchanging records, snapshotted consistently by barriers. */
+export interface DataflowJobDefinition extends JobDefinitionCommon {
+  readonly dataflow: DataflowDefinition;
+  readonly tasks?: undefined;
+}
+
+/**
+ * A job as data (Flink's job graph): what a job manager persists in the job graph store before running it, and what any
+ * job manager recovers it from. Everything is JSON: kinds are named, never given as functions. A job has either `tasks`
+ * (operator tasks) or `dataflow` (a graph of sources, operators and sinks).
+ */
+export type JobDefinition = TaskJobDefinition | DataflowJobDefinition;
+
 const FIELD = 'JobDefinition';
 const MAX_JOB_ID_LENGTH = 196;
-const TOP_LEVEL = ['jobId', 'tasks', 'checkpointing', 'storage', 'operatorBundle', 'restoreFrom'];
+const TOP_LEVEL = ['jobId', 'tasks', 'dataflow', 'checkpointing', 'storage', 'operatorBundle', 'restoreFrom'];
 const CHECKPOINTING = [
   'interval', 'initialDelay', 'timeout', 'minPause', 'maxConcurrent', 'tolerableFailures', 'retained', 'maxQueuedRequests',
   'maxPendingDiscards', 'errorIfNoCheckpoint', 'allowNonRestoredState', 'retention', 'restartStrategy', 'startScheduler',
 ];
 const UNLIMITED_ATTEMPTS = ['attempts', 'attemptsBeforeResetBackoff'];
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function onlyKnownKeys(value: Record<string, unknown>, known: readonly string[], field: string): void {
-  const unknown = Object.keys(value).find((key) => !known.includes(key));
-  if (unknown !== undefined) throw new InvalidOptionError(`${field}.${unknown}`, `is not a field of ${field}; known fields: ${known.join(', ')}`);
-}
 
 function absolutePath(value: unknown, field: string): string {
   if (typeof value !== 'string' || value.length === 0 || !isAbsolute(value)) {
@@ -96,23 +104,10 @@ function absolutePath(value: unknown, field: string): string {
   return value;
 }
 
-/**
- * Checks a job definition once, at the edge (a submission, or a definition recovered from the job graph store), and
- * returns it as given: the coordinator options are checked as `spawnCheckpointCoordinator` would check them.
- * @throws InvalidOptionError naming the first invalid field, e.g. `JobDefinition.tasks[1].operator must be ...` or
- *   `JobDefinition.checkpointing.interval must be an integer >= 1, got 0`.
- */
-export function validateJobDefinition(value: unknown): JobDefinition {
-  if (!isRecord(value)) throw new InvalidOptionError(FIELD, 'must be an object { jobId, tasks, checkpointing, storage }');
-  const problem = findJsonProblem(value, FIELD);
-  if (problem !== null) throw new InvalidOptionError(FIELD, `must be JSON (a job is data, kept in the job graph store): ${problem}`);
-  onlyKnownKeys(value, TOP_LEVEL, FIELD);
-  if (!isPathSafeId(value.jobId) || value.jobId.length > MAX_JOB_ID_LENGTH) {
-    throw new InvalidOptionError(`${FIELD}.jobId`, `must be 1 to ${MAX_JOB_ID_LENGTH} letters, digits, '.', '_' or '-', starting with a letter or digit, got ${JSON.stringify(value.jobId)}`);
-  }
-  if (!Array.isArray(value.tasks) || value.tasks.length === 0) throw new InvalidOptionError(`${FIELD}.tasks`, 'must be a non-empty array of { taskId, operator, config? }');
+function validateTasks(tasks: unknown): void {
+  if (!Array.isArray(tasks) || tasks.length === 0) throw new InvalidOptionError(`${FIELD}.tasks`, 'must be a non-empty array of { taskId, operator, config? } (or give dataflow instead, for a dataflow job)');
   const taskIds = new Set<string>();
-  value.tasks.forEach((task: unknown, index) => {
+  tasks.forEach((task: unknown, index) => {
     const field = `${FIELD}.tasks[${index}]`;
     if (!isRecord(task)) throw new InvalidOptionError(field, 'must be an object { taskId, operator, config? }');
     onlyKnownKeys(task, ['taskId', 'operator', 'config'], field);
@@ -121,6 +116,28 @@ export function validateJobDefinition(value: unknown): JobDefinition {
     taskIds.add(task.taskId);
     if (typeof task.operator !== 'string' || task.operator.length === 0) throw new InvalidOptionError(`${field}.operator`, `must name an operator kind, got ${JSON.stringify(task.operator)}`);
   });
+}
+
+/**
+ * Checks a job definition once, at the edge (a submission, or a definition recovered from the job graph store), and
+ * returns it as given: the coordinator options are checked as `spawnCheckpointCoordinator` would check them.
+ * @throws InvalidOptionError naming the first invalid field, e.g. `JobDefinition.tasks[1].operator must be ...`,
+ *   `JobDefinition.dataflow.vertices[2].inputs[0].from names no vertex of this dataflow ...` or
+ *   `JobDefinition.checkpointing.interval must be an integer >= 1, got 0`.
+ */
+export function validateJobDefinition(value: unknown): JobDefinition {
+  if (!isRecord(value)) throw new InvalidOptionError(FIELD, 'must be an object { jobId, tasks | dataflow, checkpointing, storage }');
+  const problem = findJsonProblem(value, FIELD);
+  if (problem !== null) throw new InvalidOptionError(FIELD, `must be JSON (a job is data, kept in the job graph store): ${problem}`);
+  onlyKnownKeys(value, TOP_LEVEL, FIELD);
+  if (!isPathSafeId(value.jobId) || value.jobId.length > MAX_JOB_ID_LENGTH) {
+    throw new InvalidOptionError(`${FIELD}.jobId`, `must be 1 to ${MAX_JOB_ID_LENGTH} letters, digits, '.', '_' or '-', starting with a letter or digit, got ${JSON.stringify(value.jobId)}`);
+  }
+  if (value.tasks !== undefined && value.dataflow !== undefined) {
+    throw new InvalidOptionError(FIELD, 'has both tasks and dataflow: a job runs either operator tasks or a dataflow graph, give one of them');
+  }
+  if (value.dataflow !== undefined) validateDataflowDefinition(value.dataflow, `${FIELD}.dataflow`);
+  else validateTasks(value.tasks);
   if (!isRecord(value.checkpointing)) throw new InvalidOptionError(`${FIELD}.checkpointing`, 'must be an object with at least an interval');
   onlyKnownKeys(value.checkpointing, CHECKPOINTING, `${FIELD}.checkpointing`);
   try {

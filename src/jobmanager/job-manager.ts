@@ -4,6 +4,7 @@ import type { CheckpointCoordinatorRef } from '../coordinator/checkpoint-coordin
 import { errorMessage } from '../core/error-message.js';
 import { InvalidOptionError } from '../core/invalid-option-error.js';
 import { isGloballyTerminal, JobStatus } from '../core/job-status.js';
+import type { DataflowJob } from '../dataflow/dataflow-job.js';
 import { createHighAvailabilityServices, type HighAvailabilityServices } from '../ha/high-availability-services.js';
 import type { JobGraphChange } from '../ha/job-graph-change.js';
 import type { JobGraphWatch } from '../ha/job-graph-watch.js';
@@ -14,7 +15,7 @@ import { JobContender } from './job-contender.js';
 import { validateJobDefinition, type JobDefinition } from './job-definition.js';
 import { validateJobManagerOptions, type JobManagerOptions, type JobManagerSettings } from './job-manager-options.js';
 import { JobNotLedHereError } from './job-not-led-here-error.js';
-import { resolveOperatorKinds } from './operator-kinds.js';
+import { resolveJob } from './resolved-job.js';
 
 /** What a submission started. */
 export interface SubmittedJob {
@@ -78,16 +79,17 @@ export class JobManager {
   /**
    * Submits a job: checks its definition and operator kinds, takes the job's leadership, persists its graph, and runs it
    * here. Resolves once its coordinator and tasks run (restoring from the savepoint or retained checkpoint it names).
-   * @throws InvalidOptionError naming the invalid field; UnknownOperatorKindError; JobAlreadySubmittedError when a job
+   * @throws InvalidOptionError naming the invalid field (for a dataflow job also a kind this job manager does not know);
+   *   UnknownOperatorKindError for a task's operator kind it does not know; JobAlreadySubmittedError when a job
    *   with that id is stored or led elsewhere; what persisting or recovering throws (nothing is left stored then).
    */
   async submitJob(definition: JobDefinition): Promise<SubmittedJob> {
     this.assertOpen();
     const checked = validateJobDefinition(definition);
-    const kinds = await resolveOperatorKinds(checked, this.settings.operators, this.settings.blobs);
+    const resolved = await resolveJob(checked, this.settings);
     const { jobId } = checked;
     if (this.contenders.has(jobId) || (await this.ha.jobGraphStore.recoverJobGraph(jobId)) !== null) throw new JobAlreadySubmittedError(jobId, 'its graph is in the job graph store');
-    const contender = this.contenderFor(jobId, { definition: checked, kinds });
+    const contender = this.contenderFor(jobId, { definition: checked, resolved });
     await contender.contend();
     if (!contender.isLeader()) {
       await contender.retire();
@@ -132,6 +134,11 @@ export class JobManager {
   /** The coordinator of a job that runs here (for stats, tasks and requests), or null. */
   coordinatorOf(jobId: string): CheckpointCoordinatorRef | null {
     return this.contenders.get(jobId)?.currentRun?.coordinator ?? null;
+  }
+
+  /** The running dataflow of a dataflow job that runs here (metrics, probes, its task directory), or null. */
+  dataflowJobOf(jobId: string): DataflowJob | null {
+    return this.contenders.get(jobId)?.currentRun?.dataflow ?? null;
   }
 
   /** The jobs that run here now, ascending. */

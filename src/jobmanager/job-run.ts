@@ -7,15 +7,43 @@ import type { CoordinatorEvent } from '../coordinator/coordinator-event.js';
 import { restorePointOf } from '../coordinator/failover-planner.js';
 import { spawnCheckpointCoordinator } from '../coordinator/spawn-checkpoint-coordinator.js';
 import { JobStatus } from '../core/job-status.js';
+import { createDataflowJob, type DataflowJob } from '../dataflow/dataflow-job.js';
 import type { HighAvailabilityServices } from '../ha/high-availability-services.js';
 import type { LeaderSession } from '../ha/leader-session.js';
+import type { TaskSpec } from '../protocol/task-deployment.js';
 import { prepareHighAvailabilityCheckpointing, type HighAvailabilityCheckpointingSetup } from '../recovery/prepare-high-availability-checkpointing.js';
 import { ExternalPathStorage } from '../savepoint/external-path-storage.js';
+import type { CheckpointStorage } from '../storage/checkpoint-storage.js';
 import { FileSystemCheckpointStorage } from '../storage/filesystem-checkpoint-storage.js';
 import { operatorTask } from '../task/spawn-task.js';
-import { coordinatorOptionsOf, retentionOf } from './job-definition.js';
+import { coordinatorOptionsOf, retentionOf, type JobDefinition } from './job-definition.js';
 import type { OperatorKindFactory } from './operator-kind.js';
+import type { ResolvedJob } from './resolved-job.js';
 import type { StoredJob } from './stored-job.js';
+
+/** What the coordinator of a run gets from the job's code: its tasks, and the listener of its events. */
+interface RunTasks {
+  readonly tasks: readonly TaskSpec[];
+  readonly onEvent: (event: CoordinatorEvent) => void;
+  readonly dataflow: DataflowJob | null;
+}
+
+/**
+ * The tasks of a run under `system`: operator tasks, each running its kind with its configuration and the job's storage;
+ * or the tasks of the dataflow, whose epochs follow the coordinator's restores (its listener sees every event first).
+ */
+function runTasksOf(system: Ref<unknown>, definition: JobDefinition, resolved: ResolvedJob, storage: CheckpointStorage, clock: Clock, onEvent: (event: CoordinatorEvent) => void): RunTasks {
+  if (resolved.type === 'dataflow') {
+    const dataflow = createDataflowJob(system, resolved.graph, { ...resolved.options, clock });
+    return { ...dataflow.coordinatorOptions(onEvent), dataflow };
+  }
+  const tasks = (definition.tasks ?? []).map((task) => {
+    const kind = resolved.kinds.get(task.operator) as OperatorKindFactory;
+    const config = task.config ?? null;
+    return operatorTask(system, task.taskId, (taskContext) => kind({ ...taskContext, config, storage }));
+  });
+  return { tasks, onEvent, dataflow: null };
+}
 
 /** How long a shutdown may wait for the finalizations in flight and the store. */
 const SHUTDOWN_TIMEOUT_MS = 120_000;
@@ -25,7 +53,7 @@ export interface JobRunContext {
   readonly job: StoredJob;
   readonly session: LeaderSession;
   readonly ha: HighAvailabilityServices;
-  readonly kinds: ReadonlyMap<string, OperatorKindFactory>;
+  readonly resolved: ResolvedJob;
   readonly clock: Clock;
   readonly logger: Logger;
   readonly onCoordinatorEvent: (event: CoordinatorEvent) => void;
@@ -46,6 +74,8 @@ export class JobRun {
     readonly session: LeaderSession,
     readonly setup: HighAvailabilityCheckpointingSetup,
     readonly coordinator: CheckpointCoordinatorRef,
+    /** The running dataflow (its metrics, probes and task directory), for a dataflow job. */
+    readonly dataflow: DataflowJob | null,
     readonly restoredCheckpointId: number | null,
     private readonly system: Ref<unknown>,
   ) {}
@@ -73,23 +103,19 @@ export class JobRun {
     });
     const system = start();
     try {
-      const tasks = definition.tasks.map((task) => {
-        const kind = context.kinds.get(task.operator) as OperatorKindFactory;
-        const config = task.config ?? null;
-        return operatorTask(system, task.taskId, (taskContext) => kind({ ...taskContext, config, storage }));
-      });
+      const { tasks, onEvent, dataflow } = runTasksOf(system, definition, context.resolved, storage, context.clock, context.onCoordinatorEvent);
       const coordinator = spawnCheckpointCoordinator(system, {
         ...coordinatorOptionsOf(definition),
         tasks,
+        onEvent,
         clock: context.clock,
         logger: context.logger,
         storage: setup.storage,
         store: setup.store,
         idCounter: setup.idCounter,
         stateCleaner: setup.stateCleaner,
-        onEvent: context.onCoordinatorEvent,
       });
-      return new JobRun(context.session, setup, coordinator, restorePointOf(setup.store.getAllCheckpoints())?.checkpointId ?? null, system);
+      return new JobRun(context.session, setup, coordinator, dataflow, restorePointOf(setup.store.getAllCheckpoints())?.checkpointId ?? null, system);
     } catch (error) {
       stop(system);
       await setup.store.shutdown(JobStatus.SUSPENDED).catch(() => undefined);

@@ -1,7 +1,7 @@
 import { OperatorKindNotFoundError } from '../blob/operator-kind-not-found-error.js';
 import { loadOperatorKind } from '../blob/operator-bundle.js';
 import type { BlobStore } from '../blob/blob-store.js';
-import type { JobDefinition } from './job-definition.js';
+import type { TaskJobDefinition } from './job-definition.js';
 import type { OperatorKindFactory } from './operator-kind.js';
 import { UnknownOperatorKindError } from './unknown-operator-kind-error.js';
 
@@ -12,7 +12,7 @@ import { UnknownOperatorKindError } from './unknown-operator-kind-error.js';
  *   given; what the blob store throws when the bundle cannot be fetched or imported.
  */
 export async function resolveOperatorKinds(
-  definition: JobDefinition,
+  definition: TaskJobDefinition,
   registered: ReadonlyMap<string, OperatorKindFactory>,
   blobs: BlobStore | null,
 ): Promise<ReadonlyMap<string, OperatorKindFactory>> {

@@ -4,8 +4,9 @@ import type { BlobStore } from '../../../src/blob/blob-store.js';
 import type { JsonValue } from '../../../src/core/json.js';
 import { createHighAvailabilityServices, type HighAvailabilityServices } from '../../../src/ha/high-availability-services.js';
 import { InMemoryHighAvailabilityData } from '../../../src/ha/memory/in-memory-high-availability-data.js';
-import type { JobDefinition } from '../../../src/jobmanager/job-definition.js';
+import type { TaskJobDefinition } from '../../../src/jobmanager/job-definition.js';
 import { startJobManager, type JobManager } from '../../../src/jobmanager/job-manager.js';
+import type { DataflowKindOptions } from '../../../src/jobmanager/dataflow-kind.js';
 import type { OperatorKindFactory } from '../../../src/jobmanager/operator-kind.js';
 import type { RunningTask } from '../../../src/protocol/coordinator-protocol.js';
 import { deliver } from '../../../src/task/spawn-task.js';
@@ -55,7 +56,7 @@ export class InProcessCluster {
     return `${this.directory}/checkpoints`;
   }
 
-  async start(name: string, options: { readonly operators?: Readonly<Record<string, OperatorKindFactory>>; readonly blobs?: BlobStore } = {}): Promise<SpecJobManager> {
+  async start(name: string, options: { readonly operators?: Readonly<Record<string, OperatorKindFactory>>; readonly dataflow?: DataflowKindOptions; readonly blobs?: BlobStore } = {}): Promise<SpecJobManager> {
     const clock = new ManualClock(1_000_000);
     const services = await createHighAvailabilityServices({ mode: 'none', data: this.data, clock, ...LEASE });
     const events = new JobManagerEvents();
@@ -63,6 +64,7 @@ export class InProcessCluster {
       ha: services,
       operators: options.operators ?? { counter: journaledIncrementalKind(this.journal) },
       ...(options.blobs === undefined ? {} : { blobs: options.blobs }),
+      ...(options.dataflow === undefined ? {} : { dataflow: options.dataflow }),
       clock,
       retryDelay: 5_000,
       onEvent: events.listener,
@@ -73,7 +75,7 @@ export class InProcessCluster {
   }
 
   /** A job of `tasks` counter tasks checkpointing (manually) to the cluster's directory. */
-  definition(jobId: string, overrides: Partial<JobDefinition> = {}, tasks: readonly string[] = ['a', 'b']): JobDefinition {
+  definition(jobId: string, overrides: Partial<TaskJobDefinition> = {}, tasks: readonly string[] = ['a', 'b']): TaskJobDefinition {
     return {
       jobId,
       tasks: tasks.map((taskId) => ({ taskId, operator: 'counter', config: { maxSegments: 3 } })),

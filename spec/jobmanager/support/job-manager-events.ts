@@ -25,10 +25,10 @@ export class JobManagerEvents {
     return this.all.map((event) => (event.type === 'coordinator-event' ? `coordinator:${event.event.type}` : event.type));
   }
 
-  /** The first event, reported already or later, that matches; fails naming `what` after the deadline. */
-  waitFor<T extends JobManagerEvent['type']>(type: T, what: string, matches: (event: Extract<JobManagerEvent, { type: T }>) => boolean = () => true): Promise<Extract<JobManagerEvent, { type: T }>> {
+  /** The first event from position `from` on, reported already or later, that matches; fails naming `what` after the deadline. */
+  waitFor<T extends JobManagerEvent['type']>(type: T, what: string, matches: (event: Extract<JobManagerEvent, { type: T }>) => boolean = () => true, from = 0): Promise<Extract<JobManagerEvent, { type: T }>> {
     const test = (event: JobManagerEvent): boolean => event.type === type && matches(event as Extract<JobManagerEvent, { type: T }>);
-    const seen = this.all.find(test);
+    const seen = this.all.slice(from).find(test);
     if (seen !== undefined) return Promise.resolve(seen as Extract<JobManagerEvent, { type: T }>);
     return new Promise((resolve, reject) => {
       const deadline = setTimeout(() => reject(new Error(`no '${type}' event (${what}) within ${DEADLINE_MS} ms; events so far: ${this.types().join(', ')}`)), DEADLINE_MS);
