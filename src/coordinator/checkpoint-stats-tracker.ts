@@ -67,7 +67,7 @@ export class CheckpointStatsTracker {
       this.counts.failed += 1;
       this.lastFinished = pending;
       this.history.failed(pending, reason, message, timestamp);
-        this.onHistoryChanged();
+      this.onHistoryChanged();
     }
     this.latestFailed = { checkpointId, reason, message, timestamp };
   }
