@@ -1,7 +1,6 @@
 import { expect } from 'chai';
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createHighAvailabilityServices } from '../../src/ha/high-availability-services.js';
 import { LeadershipLossReason } from '../../src/ha/leadership-loss-reason.js';
 import { JobStatus } from '../../src/core/job-status.js';
 import { decodeStoredJob } from '../../src/jobmanager/stored-job.js';
@@ -54,14 +53,9 @@ describe('dataflow jobs in the job manager', () => {
     const definition = dataflowJob(cluster, 'words', wordCountDataflow(WORDS));
     const submitted = await leader.manager.submitJob(definition);
     expect(submitted).to.deep.include({ jobId: 'words', restoredCheckpointId: null });
-    const observer = await createHighAvailabilityServices({ mode: 'none', data: cluster.data });
-    try {
-      const stored = await observer.jobGraphStore.recoverJobGraph('words');
-      expect((stored?.graph as { formatVersion?: unknown } | undefined)?.formatVersion, 'a dataflow job is stored in format version 2').to.equal(2);
-      expect(decodeStoredJob(stored!).definition).to.deep.equal(definition);
-    } finally {
-      await observer.close();
-    }
+    const stored = await cluster.storedJobGraph('words');
+    expect((stored?.graph as { formatVersion?: unknown } | undefined)?.formatVersion, 'a dataflow job is stored in format version 2').to.equal(2);
+    expect(decodeStoredJob(stored!).definition).to.deep.equal(definition);
     expect(leader.manager.dataflowJobOf('words')?.graph.taskIds).to.deep.equal(['words-0', 'words-1', 'counter-0', 'counter-1', 'counter-2', 'sink-0', 'sink-1']);
 
     await runToTheEnd(leader, 'words', outputs.of('words'));
@@ -176,12 +170,7 @@ describe('dataflow jobs in the job manager', () => {
     await leader.manager.terminateJob('words', JobStatus.FINISHED);
     expect(leader.manager.followedJobs()).to.deep.equal([]);
     expect(leader.manager.dataflowJobOf('words')).to.equal(null);
-    const observer = await createHighAvailabilityServices({ mode: 'none', data: cluster.data });
-    try {
-      expect(await observer.jobGraphStore.jobIds()).to.deep.equal([]);
-    } finally {
-      await observer.close();
-    }
+    expect(await cluster.storedJobIds()).to.deep.equal([]);
   });
 
   it('refuses at submission a kind this job manager does not register, naming the field and the registered kinds, and stores nothing', async () => {
@@ -203,12 +192,7 @@ describe('dataflow jobs in the job manager', () => {
     expect((await submit([sink, keyedByCustomer, source])).message)
       .to.include("JobDefinition.dataflow.vertices[1].inputs[0].keySelector names key selector kind 'customer'").and.include('registered key selector kinds: word.');
 
-    const observer = await createHighAvailabilityServices({ mode: 'none', data: cluster.data });
-    try {
-      expect(await observer.jobGraphStore.jobIds()).to.deep.equal([]);
-    } finally {
-      await observer.close();
-    }
+    expect(await cluster.storedJobIds()).to.deep.equal([]);
     expect(leader.manager.followedJobs()).to.deep.equal([]);
   });
 

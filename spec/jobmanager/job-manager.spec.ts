@@ -1,5 +1,4 @@
 import { expect } from 'chai';
-import { createHighAvailabilityServices } from '../../src/ha/high-availability-services.js';
 import { InvalidOptionError } from '../../src/core/invalid-option-error.js';
 import { JobAlreadySubmittedError } from '../../src/jobmanager/job-already-submitted-error.js';
 import { JobNotLedHereError } from '../../src/jobmanager/job-not-led-here-error.js';
@@ -28,14 +27,9 @@ describe('job manager', () => {
     expect(types.indexOf('job-submitted')).to.be.greaterThan(-1);
     expect(types.indexOf('job-submitted')).to.be.lessThan(types.indexOf('job-started'));
 
-    const observer = await createHighAvailabilityServices({ mode: 'none', data: cluster.data });
-    try {
-      const stored = await observer.jobGraphStore.recoverJobGraph('orders');
-      expect(stored).to.not.equal(null);
-      expect(decodeStoredJob(stored!).definition).to.deep.equal(cluster.definition('orders'));
-    } finally {
-      await observer.close();
-    }
+    const stored = await cluster.storedJobGraph('orders');
+    expect(stored).to.not.equal(null);
+    expect(decodeStoredJob(stored!).definition).to.deep.equal(cluster.definition('orders'));
 
     await put(leader.manager, 'orders', 'a', 'k1', 1);
     const first = completed(await leader.manager.triggerCheckpoint('orders'));
@@ -56,12 +50,7 @@ describe('job manager', () => {
     const unknown = await rejectionOf(leader.manager.submitJob({ ...cluster.definition('orders'), tasks: [{ taskId: 'a', operator: 'fraud-score' }] }));
     expect(unknown).to.be.instanceOf(UnknownOperatorKindError);
     expect((unknown as Error).message).to.include("operator kind 'fraud-score'").and.include('registered kinds: counter');
-    const observer = await createHighAvailabilityServices({ mode: 'none', data: cluster.data });
-    try {
-      expect(await observer.jobGraphStore.jobIds()).to.deep.equal([]);
-    } finally {
-      await observer.close();
-    }
+    expect(await cluster.storedJobIds()).to.deep.equal([]);
     expect(leader.manager.followedJobs()).to.deep.equal([]);
   });
 
@@ -125,12 +114,7 @@ describe('job manager', () => {
     await leader.manager.terminateJob('orders', JobStatus.FINISHED);
     expect(leader.events.all.slice(-2)).to.deep.equal([{ type: 'job-terminated', jobId: 'orders', jobStatus: JobStatus.FINISHED }, { type: 'job-unfollowed', jobId: 'orders' }]);
     expect(leader.manager.followedJobs()).to.deep.equal([]);
-    const observer = await createHighAvailabilityServices({ mode: 'none', data: cluster.data });
-    try {
-      expect(await observer.jobGraphStore.jobIds()).to.deep.equal([]);
-    } finally {
-      await observer.close();
-    }
+    expect(await cluster.storedJobIds()).to.deep.equal([]);
     // The standby hears of the removal (the in-memory mode signals every write) and stops following the job.
     await standby.events.waitFor('job-unfollowed', 'the standby stops following the ended job');
     expect(standby.manager.followedJobs()).to.deep.equal([]);

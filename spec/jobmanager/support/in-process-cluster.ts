@@ -4,6 +4,7 @@ import type { BlobStore } from '../../../src/blob/blob-store.js';
 import type { JsonValue } from '../../../src/core/json.js';
 import { createHighAvailabilityServices, type HighAvailabilityServices } from '../../../src/ha/high-availability-services.js';
 import { InMemoryHighAvailabilityData } from '../../../src/ha/memory/in-memory-high-availability-data.js';
+import type { StoredJobGraph } from '../../../src/ha/stored-job-graph.js';
 import type { TaskJobDefinition } from '../../../src/jobmanager/job-definition.js';
 import { startJobManager, type JobManager } from '../../../src/jobmanager/job-manager.js';
 import type { DataflowKindOptions } from '../../../src/jobmanager/dataflow-kind.js';
@@ -83,6 +84,25 @@ export class InProcessCluster {
       storage: { baseDirectory: this.checkpoints },
       ...overrides,
     };
+  }
+
+  /** The ids of the jobs the cluster's job graph store holds, read through HA services of their own. */
+  storedJobIds(): Promise<readonly string[]> {
+    return this.observe((services) => services.jobGraphStore.jobIds());
+  }
+
+  /** The job graph the cluster's job graph store holds for `jobId`, null when there is none. */
+  storedJobGraph(jobId: string): Promise<StoredJobGraph | null> {
+    return this.observe((services) => services.jobGraphStore.recoverJobGraph(jobId));
+  }
+
+  private async observe<T>(read: (services: HighAvailabilityServices) => Promise<T>): Promise<T> {
+    const observer = await createHighAvailabilityServices({ mode: 'none', data: this.data });
+    try {
+      return await read(observer);
+    } finally {
+      await observer.close();
+    }
   }
 
   async dispose(): Promise<void> {
