@@ -493,6 +493,21 @@ describe('CheckpointCoordinator', () => {
       for (const taskId of ['source', 'map', 'sink']) expect(h.tasks.restoredStates.get(taskId), taskId).to.deep.equal([inline(`${taskId}@1`)]);
     });
 
+    it('stamps every RestoreState of one restore with the same restore round, and a later restore with a higher one', async () => {
+      await h.spawn({ startScheduler: false, taskIds: ['source', 'map', 'sink'] });
+      await h.triggerNow();
+      failTask('source');
+      await h.settle();
+      failTask('map');
+      await h.settle();
+
+      const rounds = h.tasks.restores.map((restore) => [restore.taskId, restore.restoreRound]);
+      expect(rounds).to.have.length(6);
+      const [first, second] = [rounds.slice(0, 3), rounds.slice(3)].map((restore) => new Set(restore.map(([, round]) => round)));
+      expect([first!.size, second!.size], 'one round per restore').to.deep.equal([1, 1]);
+      expect([...second!][0]).to.be.greaterThan([...first!][0] as number);
+    });
+
     it('restores a task the checkpoint holds no state for to empty, and the others to their own state', async () => {
       const first = new CoordinatorHarness();
       await first.spawn({ startScheduler: false, taskIds: ['source'] });

@@ -122,6 +122,24 @@ describe('barrier alignment', () => {
       expect(t.job.metrics.staleMessagesDropped).to.equal(2);
     });
 
+    it("moves to the coordinator's restore round, so a redeployed attempt and a surviving one agree however many restores each saw", async () => {
+      t.restore(1, ['z'], 3);
+      t.epoch = 2;
+      t.records(LEFT, 'older-round');
+      t.epoch = 3;
+      t.records(LEFT, 'a1');
+      expect(await t.settle()).to.deep.equal(['Records@3(a1)']);
+
+      t.deploy();
+      t.restore(1, ['z'], 5);
+      t.epoch = 4;
+      t.records(RIGHT, 'skipped-round');
+      t.epoch = 5;
+      t.records(RIGHT, 'b1');
+      expect(await t.settle()).to.deep.equal(['Records@3(a1)', 'Records@5(b1)']);
+      expect(t.job.metrics.staleMessagesDropped).to.equal(2);
+    });
+
     it('lets any interleaving of two inputs through with the cut at the barriers and each input in order', async () => {
       t.dispose();
       const channelStream = (name: string) => fc.tuple(fc.nat(3), fc.nat(3)).map(([before, after]) => ({

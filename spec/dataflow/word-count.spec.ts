@@ -31,6 +31,16 @@ describe('word count under failures (2 sources → 4 splitters → 4 keyed count
     }
   });
 
+  describe('with the coordinator given only the job\'s tasks and an onEvent of its own', () => {
+    for (const seed of SEEDS.slice(0, 5)) {
+      it(`commits exactly the failure-free output despite at least ${MIN_FAILURES} task failures (seed ${seed})`, async () => {
+        const run = await runWordCount({ lines: LINES, mode: CheckpointingMode.EXACTLY_ONCE, seed, failures: MIN_FAILURES, wiring: 'tasks-only' });
+        expect(run.restores).to.be.at.least(MIN_FAILURES);
+        expect(run.output).to.deep.equal(failureFree.output);
+      });
+    }
+  });
+
   describe('in at-least-once mode', () => {
     for (const seed of SEEDS) {
       it(`loses no record despite at least ${MIN_FAILURES} task failures (seed ${seed})`, async () => {

@@ -592,7 +592,7 @@ export class CheckpointCoordinator {
     }
     const { jobId } = this.settings;
     const { checkpointId, states } = plan;
-    this.tasks.tellRunning((taskId, attemptId, index) => ({ type: 'RestoreState', jobId, taskId, attemptId, checkpointId, state: states[index] ?? null }));
+    this.tasks.tellRunning((taskId, attemptId, index) => ({ type: 'RestoreState', jobId, taskId, attemptId, checkpointId, state: states[index] ?? null, restoreRound: phase.token }));
     // Ids continue above every retained id, not only the restored one: a savepoint newer than the restored checkpoint keeps its id.
     const highest = Math.max(checkpointId ?? 0, this.retained.highestId());
     if (highest > 0) {

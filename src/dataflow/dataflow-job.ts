@@ -30,10 +30,10 @@ export interface DataflowJobOptions {
   readonly maxInFlightMessages?: number;
 }
 
-/** What to hand the coordinator: the job's tasks, and the event listener that keeps the job's epochs in step with restores. */
+/** What to hand the coordinator: the job's tasks, and the caller's event listener if it gave one. */
 export interface DataflowCoordinatorOptions {
   readonly tasks: readonly TaskSpec[];
-  readonly onEvent: (event: CoordinatorEvent) => void;
+  readonly onEvent?: (event: CoordinatorEvent) => void;
 }
 
 const DEFAULT_PACE: SourcePace = { recordsPerStep: 100, stepDelayMs: 0 };
@@ -130,22 +130,12 @@ export class DataflowJob {
   }
 
   /**
-   * The coordinator options this job needs: its tasks, and an `onEvent` that starts a new epoch after each restore
-   * round (then calls `listener`, if any). Without it, a restarted task would never agree on the epoch with the others.
+   * The coordinator options this job needs: its tasks, and `listener` as the coordinator's `onEvent` when given. The
+   * job needs no event of its own: its epochs follow the restore round stamped on each `RestoreState`, so options
+   * composed by hand (`{ tasks: job.tasks, onEvent }`) work as well.
    */
   coordinatorOptions(listener?: (event: CoordinatorEvent) => void): DataflowCoordinatorOptions {
-    return {
-      tasks: this.tasks,
-      onEvent: (event) => {
-        this.onCoordinatorEvent(event);
-        listener?.(event);
-      },
-    };
-  }
-
-  /** Keeps the job in step with the coordinator; `coordinatorOptions` wires it. Call it yourself only when composing listeners by hand. */
-  onCoordinatorEvent(event: CoordinatorEvent): void {
-    if (event.type === 'state-restored') this.flow.startRound(this.directory.startRestoreRound());
+    return listener === undefined ? { tasks: this.tasks } : { tasks: this.tasks, onEvent: listener };
   }
 
   /** Makes the current attempt of `taskId` crash (its handler throws on a PoisonPill). Returns false when the task has no attempt yet. */

@@ -19,8 +19,12 @@ export class FlowControl {
     return this.inFlight;
   }
 
-  /** A restore round started: every older message is stale, and parked sources will be restarted by their RestoreState. */
-  startRound(round: number): void {
+  /**
+   * A task restored into `round`: when it is newer than the current one, the round starts (every older message is
+   * stale, and parked sources will be restarted by their RestoreState); the other tasks of the round change nothing.
+   */
+  enterRound(round: number): void {
+    if (round <= this.round) return;
     this.round = round;
     this.inFlight = 0;
     this.parked = [];

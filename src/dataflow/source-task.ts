@@ -7,6 +7,7 @@ import type { DataflowTaskMessage } from './dataflow-message.js';
 import { InjectedFailureError } from './injected-failure-error.js';
 import { RecordWriter } from './record-writer.js';
 import type { ReplayableSource } from './replayable-source.js';
+import { restoreRoundOf } from './restore-round.js';
 import type { TaskEnvironment } from './task-environment.js';
 import type { SourceTaskPlan } from './task-plan.js';
 
@@ -48,7 +49,7 @@ export class SourceTask {
     private readonly self: TypedRef<DataflowTaskMessage>,
     redeployed: boolean,
   ) {
-    this.epoch = env.directory.restoreRounds;
+    this.epoch = env.directory.currentRound;
     this.port = new TaskProtocolPort(context);
     this.writer = new RecordWriter(plan.outputs, env.directory, env.flow, plan.subtask, this.epoch);
     this.source = plan.source(plan.subtask, plan.parallelism);
@@ -114,7 +115,9 @@ export class SourceTask {
     if (value !== null && !isSourcePosition(value)) {
       throw new Error(`task ${this.port.context.taskId}: checkpoint ${message.checkpointId} holds ${JSON.stringify(value)}, which is not a source position { offset, end }`);
     }
-    this.epoch += 1;
+    this.epoch = restoreRoundOf(message, this.epoch);
+    this.env.directory.enterRound(this.epoch);
+    this.env.flow.enterRound(this.epoch);
     this.writer.epoch = this.epoch;
     this.writer.clear();
     this.offset = value?.offset ?? 0;

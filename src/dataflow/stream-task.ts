@@ -15,6 +15,7 @@ import { RecordWriter } from './record-writer.js';
 import type { StreamOperator } from './stream-operator.js';
 import type { TaskEnvironment } from './task-environment.js';
 import type { StreamTaskPlan } from './task-plan.js';
+import { restoreRoundOf } from './restore-round.js';
 import { TrackingBarrierHandler } from './tracking-barrier-handler.js';
 
 /**
@@ -32,7 +33,7 @@ export class StreamTask implements BarrierHandlerTarget {
   private readonly operator: StreamOperator<unknown, unknown, JsonValue>;
 
   constructor(private readonly plan: StreamTaskPlan, private readonly env: TaskEnvironment, context: TaskDeploymentContext) {
-    this.epoch = env.directory.restoreRounds;
+    this.epoch = env.directory.currentRound;
     this.port = new TaskProtocolPort(context);
     this.writer = new RecordWriter(plan.outputs, env.directory, env.flow, plan.subtask, this.epoch);
     const channels = plan.inputOfChannel.length;
@@ -102,7 +103,9 @@ export class StreamTask implements BarrierHandlerTarget {
   }
 
   private restore(message: RestoreState): void {
-    this.epoch += 1;
+    this.epoch = restoreRoundOf(message, this.epoch);
+    this.env.directory.enterRound(this.epoch);
+    this.env.flow.enterRound(this.epoch);
     this.writer.epoch = this.epoch;
     this.writer.clear();
     this.barriers.reset();

@@ -12,7 +12,7 @@ export class TaskDirectory {
   private readonly indexById = new Map<string, number>();
   private readonly refs: (TypedRef<DataflowTaskMessage> | null)[];
   private readonly deployments: number[];
-  private rounds = 0;
+  private round = 0;
 
   constructor(readonly taskIds: readonly string[]) {
     taskIds.forEach((taskId, index) => {
@@ -23,9 +23,9 @@ export class TaskDirectory {
     this.deployments = taskIds.map(() => 0);
   }
 
-  /** Restore rounds the coordinator has run so far (RestoreState sent to every task). */
-  get restoreRounds(): number {
-    return this.rounds;
+  /** The newest restore round a task of the job restored into; 0 before the first restore. A new attempt starts in it. */
+  get currentRound(): number {
+    return this.round;
   }
 
   /** @throws Error naming the task when it is not part of the job. */
@@ -57,9 +57,8 @@ export class TaskDirectory {
     return this.refAt(this.indexOf(taskId));
   }
 
-  /** Called once the coordinator has sent a round's RestoreState to every task; returns the new round number. */
-  startRestoreRound(): number {
-    this.rounds += 1;
-    return this.rounds;
+  /** A task restored into `round` (the RestoreState's restoreRound). */
+  enterRound(round: number): void {
+    this.round = Math.max(this.round, round);
   }
 }

@@ -30,12 +30,12 @@ interface RunTasks {
 
 /**
  * The tasks of a run under `system`: operator tasks, each running its kind with its configuration and the job's storage;
- * or the tasks of the dataflow, whose epochs follow the coordinator's restores (its listener sees every event first).
+ * or the tasks of the dataflow.
  */
 function runTasksOf(system: Ref<unknown>, definition: JobDefinition, resolved: ResolvedJob, storage: CheckpointStorage, clock: Clock, onEvent: (event: CoordinatorEvent) => void): RunTasks {
   if (resolved.type === 'dataflow') {
     const dataflow = createDataflowJob(system, resolved.graph, { ...resolved.options, clock });
-    return { ...dataflow.coordinatorOptions(onEvent), dataflow };
+    return { tasks: dataflow.tasks, onEvent, dataflow };
   }
   const tasks = (definition.tasks ?? []).map((task) => {
     const kind = resolved.kinds.get(task.operator) as OperatorKindFactory;

@@ -46,6 +46,12 @@ export interface RestoreState {
   readonly attemptId: AttemptId;
   readonly checkpointId: CheckpointId | null;
   readonly state: TaskStateSnapshot | null;
+  /**
+   * Which restore of the coordinator this is: every task of one restore gets the same number, and it grows with each
+   * restore. Tasks that exchange messages among themselves tag them with it, so whatever was sent before the restore is
+   * told apart. The coordinator always sets it; a hand-written message may leave it out.
+   */
+  readonly restoreRound?: number;
 }
 
 /** Messages the coordinator sends to tasks. */

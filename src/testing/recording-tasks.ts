@@ -1,6 +1,6 @@
 import { spawn, type Ref } from 'nact';
 import { ask, tell, typedRef, type TypedRef } from '../actor/typed-ref.js';
-import type { CoordinatorToTaskMessage, TaskToCoordinatorMessage, TriggerCheckpoint } from '../protocol/task-protocol.js';
+import type { CoordinatorToTaskMessage, RestoreState, TaskToCoordinatorMessage, TriggerCheckpoint } from '../protocol/task-protocol.js';
 import type { TaskStateSnapshot } from '../state/state-handles.js';
 import type { TaskDeploymentContext, TaskSpec } from '../protocol/task-deployment.js';
 
@@ -30,6 +30,8 @@ export class RecordingTasks {
   readonly deployments: TaskDeploymentContext[] = [];
   /** Every TriggerCheckpoint any task got, in arrival order. */
   readonly triggers: TriggerCheckpoint[] = [];
+  /** Every RestoreState any task got, in arrival order. */
+  readonly restores: RestoreState[] = [];
   readonly refs = new Map<string, TypedRef<FakeTaskMessage>>();
   private readonly behaviour = new Map<string, TriggerBehaviour>();
   /** Resolves when the current attempt's actor of a task has stopped. */
@@ -86,7 +88,10 @@ export class RecordingTasks {
       }
       const id = 'checkpointId' in message ? message.checkpointId : null;
       this.log.push(`${taskId}:${message.type.replace('Checkpoint', '').replace('NotifyComplete', 'Complete').replace('NotifyAborted', 'Aborted').replace('RestoreState', 'Restore')}(${id})`);
-      if (message.type === 'RestoreState') this.restoredStates.set(taskId, [...(this.restoredStates.get(taskId) ?? []), message.state]);
+      if (message.type === 'RestoreState') {
+        this.restores.push(message);
+        this.restoredStates.set(taskId, [...(this.restoredStates.get(taskId) ?? []), message.state]);
+      }
       const report = context.report ?? ((reply: TaskToCoordinatorMessage) => tell(context.coordinator, reply));
       if (message.type === 'TriggerCheckpoint') {
         this.triggers.push(message);

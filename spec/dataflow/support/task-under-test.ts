@@ -91,11 +91,14 @@ export class TaskUnderTest {
     tell(this.ref, { type: 'NotifyCheckpointComplete', ...this.envelope(checkpointId, this.context.attemptId) });
   }
 
-  /** Sends RestoreState with `value` as the task's inline state (null: start empty); later channel messages of the spec carry the next epoch. */
-  restore(checkpointId: number | null, value: JsonValue | null): void {
+  /**
+   * Sends RestoreState with `value` as the task's inline state (null: start empty), stamped with `restoreRound` when
+   * given as the coordinator does (without one, the task moves to its next epoch).
+   */
+  restore(checkpointId: number | null, value: JsonValue | null, restoreRound?: number): void {
     const { jobId, taskId, attemptId } = this.context;
     const state = value === null ? null : { operatorState: { kind: 'inline' as const, value }, keyedState: [] };
-    tell(this.ref, { type: 'RestoreState', jobId, taskId, attemptId, checkpointId: checkpointId === null ? null : asCheckpointId(checkpointId), state });
+    tell(this.ref, { type: 'RestoreState', jobId, taskId, attemptId, checkpointId: checkpointId === null ? null : asCheckpointId(checkpointId), state, ...(restoreRound === undefined ? {} : { restoreRound }) });
   }
 
   /** Mailbox barrier: the task handled everything sent to it, then the endpoint everything the task sent. */

@@ -19,6 +19,11 @@ export interface WordCountRunOptions {
   readonly failures: number;
   /** Chance per step that the injector strikes while it still owes failures. */
   readonly failureChance?: number;
+  /**
+   * How the coordinator is given the job: `coordinatorOptions(listener)` (the default), or only the job's tasks with
+   * the spec's own `onEvent`, as a user who composes options by hand would.
+   */
+  readonly wiring?: 'coordinator-options' | 'tasks-only';
 }
 
 /** What a word-count run produced. */
@@ -55,6 +60,10 @@ export async function runWordCount(options: WordCountRunOptions): Promise<WordCo
   const events: CoordinatorEvent[] = [];
   const job = createDataflowJob(system, wordCountGraph(options.lines, output), { mode: options.mode, clock, pace: { recordsPerStep: 3, stepDelayMs: 1 } });
   let finalCheckpoint = 0;
+  const listener = (event: CoordinatorEvent): void => {
+    events.push(event);
+    if (event.type === 'checkpoint-completed' && finalCheckpoint === 0 && job.coversAllInput(event.checkpoint)) finalCheckpoint = event.checkpoint.checkpointId;
+  };
   const coordinator = spawnCheckpointCoordinator(system, {
     jobId: 'word-count',
     interval: CHECKPOINT_INTERVAL,
@@ -62,10 +71,7 @@ export async function runWordCount(options: WordCountRunOptions): Promise<WordCo
     clock,
     // Restart at once: this spec is about what a restart restores, not about when it happens.
     restartStrategy: { kind: 'fixed-delay', attempts: Number.POSITIVE_INFINITY, delay: 0 },
-    ...job.coordinatorOptions((event) => {
-      events.push(event);
-      if (event.type === 'checkpoint-completed' && finalCheckpoint === 0 && job.coversAllInput(event.checkpoint)) finalCheckpoint = event.checkpoint.checkpointId;
-    }),
+    ...(options.wiring === 'tasks-only' ? { tasks: job.tasks, onEvent: listener } : job.coordinatorOptions(listener)),
   });
   const count = (type: CoordinatorEvent['type']): number => events.filter((event) => event.type === type).length;
 
