@@ -19,7 +19,7 @@ export interface OutputEdge {
  * channel after a flush, so they stay behind every record collected before them.
  */
 export class RecordWriter implements Collector<unknown> {
-  /** The epoch stamped on everything sent; the task updates it on restore. */
+  /** The epoch stamped on everything sent: the restore round the task is in (see {@link enterRound}). */
   epoch: number;
   private readonly buffers: unknown[][][];
   private readonly nextTarget: number[];
@@ -29,9 +29,8 @@ export class RecordWriter implements Collector<unknown> {
     private readonly directory: TaskDirectory,
     private readonly flow: FlowControl,
     subtask: number,
-    epoch: number,
   ) {
-    this.epoch = epoch;
+    this.epoch = directory.currentRound;
     this.buffers = edges.map((edge) => edge.targets.map(() => []));
     this.nextTarget = edges.map((edge) => subtask % Math.max(1, edge.targets.length));
   }
@@ -79,7 +78,14 @@ export class RecordWriter implements Collector<unknown> {
   }
 
   /** Drops buffered records (after a restore). */
-  clear(): void {
+  /**
+   * The task restored into `round`: everything it sends from now on carries that epoch, the job's directory and flow
+   * control enter the round, and records buffered before the restore are dropped.
+   */
+  enterRound(round: number): void {
+    this.epoch = round;
+    this.directory.enterRound(round);
+    this.flow.enterRound(round);
     for (const buffers of this.buffers) for (let t = 0; t < buffers.length; t += 1) buffers[t] = [];
   }
 

@@ -1,8 +1,7 @@
 import { tell, type TypedRef } from '../actor/typed-ref.js';
 import type { CheckpointId } from '../core/ids.js';
 import type { RestoreState } from '../protocol/task-protocol.js';
-import type { TaskDeploymentContext } from '../protocol/task-deployment.js';
-import { TaskProtocolPort } from '../protocol/task-protocol-port.js';
+import type { TaskProtocolPort } from '../protocol/task-protocol-port.js';
 import type { DataflowTaskMessage } from './dataflow-message.js';
 import { InjectedFailureError } from './injected-failure-error.js';
 import { RecordWriter } from './record-writer.js';
@@ -29,29 +28,25 @@ export function isSourcePosition(value: unknown): value is SourcePosition {
 /**
  * One attempt of a source task: the state behind its actor. It emits batches of `recordsPerStep` records, one batch
  * per self-message, so TriggerCheckpoint interleaves with emission. On TriggerCheckpoint it snapshots its position,
- * sends barrier n after everything it emitted before, and acknowledges. On RestoreState it moves to the next epoch
+ * sends barrier n after everything it emitted before, and acknowledges. On RestoreState it moves to the epoch of the restore round
  * and starts emitting again from the restored position. A redeployed attempt emits nothing until its RestoreState.
  */
 export class SourceTask {
-  private epoch: number;
   private offset = 0;
   private end = false;
   private phase: SourcePhase;
   private loop = 0;
-  private readonly port: TaskProtocolPort;
   private readonly writer: RecordWriter;
   private readonly source: ReplayableSource<unknown>;
 
   constructor(
     private readonly plan: SourceTaskPlan,
     private readonly env: TaskEnvironment,
-    context: TaskDeploymentContext,
+    private readonly port: TaskProtocolPort,
     private readonly self: TypedRef<DataflowTaskMessage>,
     redeployed: boolean,
   ) {
-    this.epoch = env.directory.currentRound;
-    this.port = new TaskProtocolPort(context);
-    this.writer = new RecordWriter(plan.outputs, env.directory, env.flow, plan.subtask, this.epoch);
+    this.writer = new RecordWriter(plan.outputs, env.directory, env.flow, plan.subtask);
     this.source = plan.source(plan.subtask, plan.parallelism);
     this.phase = 'waiting-for-restore';
     if (!redeployed) this.startEmitting();
@@ -73,7 +68,7 @@ export class SourceTask {
         return;
       case 'ProbeTask': {
         const { taskId, attemptId } = this.port.context;
-        tell(message.replyTo, { status: 'running', taskId, attemptId, epoch: this.epoch, aligning: null, held: 0 });
+        tell(message.replyTo, { status: 'running', taskId, attemptId, epoch: this.writer.epoch, aligning: null, held: 0 });
         return;
       }
       case 'PoisonPill':
@@ -90,7 +85,7 @@ export class SourceTask {
 
   private step(): void {
     const loop = this.loop;
-    if (!this.env.flow.mayEmit(this.epoch, () => tell(this.self, { type: 'EmitStep', token: loop }))) return;
+    if (!this.env.flow.mayEmit(this.writer.epoch, () => tell(this.self, { type: 'EmitStep', token: loop }))) return;
     const { records, end } = this.source.read(this.offset, this.plan.pace.recordsPerStep);
     for (const record of records) this.writer.collect(record);
     this.writer.flush();
@@ -115,11 +110,7 @@ export class SourceTask {
     if (value !== null && !isSourcePosition(value)) {
       throw new Error(`task ${this.port.context.taskId}: checkpoint ${message.checkpointId} holds ${JSON.stringify(value)}, which is not a source position { offset, end }`);
     }
-    this.epoch = restoreRoundOf(message, this.epoch);
-    this.env.directory.enterRound(this.epoch);
-    this.env.flow.enterRound(this.epoch);
-    this.writer.epoch = this.epoch;
-    this.writer.clear();
+    this.writer.enterRound(restoreRoundOf(message, this.writer.epoch));
     this.offset = value?.offset ?? 0;
     this.end = value?.end ?? false;
     this.startEmitting();

@@ -26,7 +26,6 @@ function answerProbesLeftIn(mailbox: readonly unknown[], context: TaskDeployment
  */
 export function spawnDataflowTask(parent: Ref<unknown>, context: TaskDeploymentContext, plan: TaskPlan, env: TaskEnvironment): TypedRef<DataflowTaskMessage> {
   const port = new TaskProtocolPort(context);
-  const reportFailure = (error: string): void => port.reportFailure(error);
   const index = env.directory.indexOf(context.taskId);
   const redeployed = env.directory.deploymentsAt(index) > 0;
   const ref = spawn(
@@ -39,14 +38,14 @@ export function spawnDataflowTask(parent: Ref<unknown>, context: TaskDeploymentC
     {
       initialStateFunc: (ctx) => {
         const self = typedRef<DataflowTaskMessage>(ctx.self);
-        return plan.kind === 'source' ? new SourceTask(plan, env, context, self, redeployed) : new StreamTask(plan, env, context);
+        return plan.kind === 'source' ? new SourceTask(plan, env, port, self, redeployed) : new StreamTask(plan, env, port);
       },
       onCrash: (_message, error, ctx) => {
-        reportFailure(errorMessage(error));
+        port.reportFailure(errorMessage(error));
         return ctx.stop;
       },
       afterStop: (_task, ctx) => {
-        reportFailure('the task actor was stopped');
+        port.reportFailure('the task actor was stopped');
         answerProbesLeftIn(ctx.mailbox, context);
       },
     },

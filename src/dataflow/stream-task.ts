@@ -4,11 +4,10 @@ import { tell } from '../actor/typed-ref.js';
 import type { CheckpointId } from '../core/ids.js';
 import type { JsonValue } from '../core/json.js';
 import type { RestoreState } from '../protocol/task-protocol.js';
-import type { TaskDeploymentContext } from '../protocol/task-deployment.js';
 import { AligningBarrierHandler } from './aligning-barrier-handler.js';
 import type { BarrierHandlerTarget, CheckpointBarrierHandler } from './checkpoint-barrier-handler.js';
 import { CheckpointingMode } from './checkpointing-mode.js';
-import { TaskProtocolPort } from '../protocol/task-protocol-port.js';
+import type { TaskProtocolPort } from '../protocol/task-protocol-port.js';
 import type { DataflowTaskMessage, RecordBatch } from './dataflow-message.js';
 import { InjectedFailureError } from './injected-failure-error.js';
 import { RecordWriter } from './record-writer.js';
@@ -23,19 +22,16 @@ import { TrackingBarrierHandler } from './tracking-barrier-handler.js';
  * through the barrier handler (aligning or tracking, per the job's mode) to the operator; TriggerCheckpoint is
  * ignored, because barriers, not triggers, decide when a non-source task snapshots. On a barrier complete on every
  * channel it snapshots, forwards the barrier, acknowledges, then releases what alignment held. RestoreState moves it
- * to the next epoch, forgets alignment and buffers, and restores the operator.
+ * to the epoch of the restore round, forgets alignment and buffers, and restores the operator.
  */
 export class StreamTask implements BarrierHandlerTarget {
-  private epoch: number;
-  private readonly port: TaskProtocolPort;
   private readonly writer: RecordWriter;
   private readonly barriers: CheckpointBarrierHandler;
   private readonly operator: StreamOperator<unknown, unknown, JsonValue>;
 
-  constructor(private readonly plan: StreamTaskPlan, private readonly env: TaskEnvironment, context: TaskDeploymentContext) {
-    this.epoch = env.directory.currentRound;
-    this.port = new TaskProtocolPort(context);
-    this.writer = new RecordWriter(plan.outputs, env.directory, env.flow, plan.subtask, this.epoch);
+  constructor(private readonly plan: StreamTaskPlan, private readonly env: TaskEnvironment, private readonly port: TaskProtocolPort) {
+    const { context } = port;
+    this.writer = new RecordWriter(plan.outputs, env.directory, env.flow, plan.subtask);
     const channels = plan.inputOfChannel.length;
     this.barriers = plan.mode === CheckpointingMode.EXACTLY_ONCE ? new AligningBarrierHandler(channels, this) : new TrackingBarrierHandler(channels, this);
     this.operator = plan.operator({ taskId: context.taskId, attemptId: context.attemptId, subtask: plan.subtask, parallelism: plan.parallelism });
@@ -47,7 +43,7 @@ export class StreamTask implements BarrierHandlerTarget {
       case 'Records':
       case 'Barrier':
         this.env.flow.handled(message.epoch);
-        if (message.epoch !== this.epoch) {
+        if (message.epoch !== this.writer.epoch) {
           this.env.metrics.staleMessagesDropped += 1;
           return;
         }
@@ -66,7 +62,7 @@ export class StreamTask implements BarrierHandlerTarget {
         return;
       case 'ProbeTask': {
         const { taskId, attemptId } = this.port.context;
-        tell(message.replyTo, { status: 'running', taskId, attemptId, epoch: this.epoch, aligning: this.barriers.pendingCheckpoint, held: this.barriers.heldMessages });
+        tell(message.replyTo, { status: 'running', taskId, attemptId, epoch: this.writer.epoch, aligning: this.barriers.pendingCheckpoint, held: this.barriers.heldMessages });
         return;
       }
       case 'PoisonPill':
@@ -103,11 +99,7 @@ export class StreamTask implements BarrierHandlerTarget {
   }
 
   private restore(message: RestoreState): void {
-    this.epoch = restoreRoundOf(message, this.epoch);
-    this.env.directory.enterRound(this.epoch);
-    this.env.flow.enterRound(this.epoch);
-    this.writer.epoch = this.epoch;
-    this.writer.clear();
+    this.writer.enterRound(restoreRoundOf(message, this.writer.epoch));
     this.barriers.reset();
     this.operator.restoreState(this.port.restoredValue(message.state), message.checkpointId);
   }

@@ -4,9 +4,9 @@ import type { DataflowTaskMessage } from './dataflow-message.js';
 /**
  * The job's shared address book: the current attempt's ref of every task, updated when the coordinator deploys an
  * attempt, so channels survive restarts (a sender looks its receiver up on every send; records sent to a dead
- * attempt are lost, which recovery makes harmless). It also counts restore rounds, the source of task epochs:
- * an attempt deployed during round r starts at epoch r and adds one per RestoreState it handles, so every task of
- * the job agrees on the epoch once it has handled the round's RestoreState, whenever it was (re)deployed.
+ * attempt are lost, which recovery makes harmless). It also keeps the newest restore round a task restored into:
+ * a new attempt starts in it, and moves to the round its RestoreState carries, so every task of the job agrees on
+ * the epoch once it has handled the round's RestoreState, whenever it was (re)deployed.
  */
 export class TaskDirectory {
   private readonly indexById = new Map<string, number>();

@@ -24,7 +24,6 @@ import type { StoredJob } from './stored-job.js';
 /** What the coordinator of a run gets from the job's code: its tasks, and the listener of its events. */
 interface RunTasks {
   readonly tasks: readonly TaskSpec[];
-  readonly onEvent: (event: CoordinatorEvent) => void;
   readonly dataflow: DataflowJob | null;
 }
 
@@ -32,17 +31,17 @@ interface RunTasks {
  * The tasks of a run under `system`: operator tasks, each running its kind with its configuration and the job's storage;
  * or the tasks of the dataflow.
  */
-function runTasksOf(system: Ref<unknown>, definition: JobDefinition, resolved: ResolvedJob, storage: CheckpointStorage, clock: Clock, onEvent: (event: CoordinatorEvent) => void): RunTasks {
+function runTasksOf(system: Ref<unknown>, definition: JobDefinition, resolved: ResolvedJob, storage: CheckpointStorage, clock: Clock): RunTasks {
   if (resolved.type === 'dataflow') {
     const dataflow = createDataflowJob(system, resolved.graph, { ...resolved.options, clock });
-    return { tasks: dataflow.tasks, onEvent, dataflow };
+    return { tasks: dataflow.tasks, dataflow };
   }
   const tasks = (definition.tasks ?? []).map((task) => {
     const kind = resolved.kinds.get(task.operator) as OperatorKindFactory;
     const config = task.config ?? null;
     return operatorTask(system, task.taskId, (taskContext) => kind({ ...taskContext, config, storage }));
   });
-  return { tasks, onEvent, dataflow: null };
+  return { tasks, dataflow: null };
 }
 
 /** How long a shutdown may wait for the finalizations in flight and the store. */
@@ -103,11 +102,11 @@ export class JobRun {
     });
     const system = start();
     try {
-      const { tasks, onEvent, dataflow } = runTasksOf(system, definition, context.resolved, storage, context.clock, context.onCoordinatorEvent);
+      const { tasks, dataflow } = runTasksOf(system, definition, context.resolved, storage, context.clock);
       const coordinator = spawnCheckpointCoordinator(system, {
         ...coordinatorOptionsOf(definition),
         tasks,
-        onEvent,
+        onEvent: context.onCoordinatorEvent,
         clock: context.clock,
         logger: context.logger,
         storage: setup.storage,
