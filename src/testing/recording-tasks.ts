@@ -1,8 +1,8 @@
 import { spawn, type Ref } from 'nact';
 import { ask, tell, typedRef, type TypedRef } from '../actor/typed-ref.js';
-import type { CoordinatorToTaskMessage, RestoreState, TaskToCoordinatorMessage, TriggerCheckpoint } from '../protocol/task-protocol.js';
+import type { CoordinatorToTaskMessage, RestoreState, TriggerCheckpoint } from '../protocol/task-protocol.js';
 import type { TaskStateSnapshot } from '../state/state-handles.js';
-import type { TaskDeploymentContext, TaskSpec } from '../protocol/task-deployment.js';
+import { reporterOf, type TaskDeploymentContext, type TaskSpec } from '../protocol/task-deployment.js';
 
 /** How a recording task answers a trigger: acknowledge it, decline it, or say nothing (so the checkpoint expires). */
 export type TriggerBehaviour = 'acknowledge' | 'stay-silent' | 'decline';
@@ -25,8 +25,6 @@ export type ProtocolLog = string[];
  */
 export class RecordingTasks {
   readonly log: ProtocolLog = [];
-  /** Per task, the state of every RestoreState it received, in order (null: restored empty). */
-  readonly restoredStates = new Map<string, (TaskStateSnapshot | null)[]>();
   readonly deployments: TaskDeploymentContext[] = [];
   /** Every TriggerCheckpoint any task got, in arrival order. */
   readonly triggers: TriggerCheckpoint[] = [];
@@ -39,6 +37,13 @@ export class RecordingTasks {
   private readonly stateOf = new Map<string, (checkpointId: number) => TaskStateSnapshot>();
 
   constructor(private readonly system: Ref<unknown>) {}
+
+  /** Per task, the state of every RestoreState it received, in order (null: restored empty). */
+  get restoredStates(): ReadonlyMap<string, readonly (TaskStateSnapshot | null)[]> {
+    const byTask = new Map<string, (TaskStateSnapshot | null)[]>();
+    for (const { taskId, state } of this.restores) byTask.set(taskId, [...(byTask.get(taskId) ?? []), state]);
+    return byTask;
+  }
 
   /** A TaskSpec whose attempts are recording tasks. */
   task(taskId: string, behaviour: TriggerBehaviour = 'acknowledge'): TaskSpec {
@@ -79,6 +84,7 @@ export class RecordingTasks {
   private deploy(context: TaskDeploymentContext): TypedRef<CoordinatorToTaskMessage> {
     this.deployments.push(context);
     const { taskId } = context;
+    const report = reporterOf(context);
     let resolveStopped!: () => void;
     const whenStopped = { promise: new Promise<void>((resolve) => { resolveStopped = resolve; }), resolve: () => resolveStopped() };
     const ref = spawn(this.system, (state: null, message: FakeTaskMessage) => {
@@ -88,11 +94,7 @@ export class RecordingTasks {
       }
       const id = 'checkpointId' in message ? message.checkpointId : null;
       this.log.push(`${taskId}:${message.type.replace('Checkpoint', '').replace('NotifyComplete', 'Complete').replace('NotifyAborted', 'Aborted').replace('RestoreState', 'Restore')}(${id})`);
-      if (message.type === 'RestoreState') {
-        this.restores.push(message);
-        this.restoredStates.set(taskId, [...(this.restoredStates.get(taskId) ?? []), message.state]);
-      }
-      const report = context.report ?? ((reply: TaskToCoordinatorMessage) => tell(context.coordinator, reply));
+      if (message.type === 'RestoreState') this.restores.push(message);
       if (message.type === 'TriggerCheckpoint') {
         this.triggers.push(message);
         const envelope = { jobId: message.jobId, taskId: message.taskId, attemptId: message.attemptId, checkpointId: message.checkpointId };
