@@ -20,10 +20,10 @@ function aCleaner(view: { inFlight?: number[]; retained?: Record<number, string[
 }
 
 const fileState = (operatorPath: string, sharedPath?: string): TaskStateSnapshot => ({
-  operatorState: { kind: 'file', path: operatorPath, size: 1, checksum: 'c' },
+  operatorState: { kind: 'file', path: operatorPath, size: 1, checksum: 'c'.repeat(64) },
   keyedState: sharedPath === undefined ? [] : [{
     kind: 'incremental', backendId: 'b', keyGroupRange: { start: 0, end: 0 }, checkpointId: asCheckpointId(1),
-    sharedState: [{ handleId: 'h', handle: { kind: 'file', path: sharedPath, size: 1, checksum: 'c' } }], privateState: [], metaState: { kind: 'bytes', handleName: 'm', data: '', size: 0 },
+    sharedState: [{ handleId: 'h', handle: { kind: 'file', path: sharedPath, size: 1, checksum: 'c'.repeat(64) } }], privateState: [], metaState: { kind: 'bytes', handleName: 'm', data: '', size: 0 },
   }],
 });
 

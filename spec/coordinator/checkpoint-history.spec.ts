@@ -17,7 +17,7 @@ function sharedFiles(checkpointId: number, ...files: readonly string[]): TaskSta
       kind: 'incremental', backendId: 'b', keyGroupRange: { start: 0, end: 0 }, checkpointId: asCheckpointId(checkpointId),
       sharedState: files.map((file) => {
         const [name, size] = file.split(':');
-        return { handleId: name as string, handle: { kind: 'file', path: `job-1/shared/${name}`, size: Number(size), checksum: 'c' } };
+        return { handleId: name as string, handle: { kind: 'file', path: `job-1/shared/${name}`, size: Number(size), checksum: 'c'.repeat(64) } };
       }),
       privateState: [],
       metaState: { kind: 'bytes', handleName: 'meta', data: '', size: 4 },

@@ -86,8 +86,8 @@ describe('data safety: no message can delete a file it does not own', () => {
       operatorState: { kind: 'file', path: foreign.path, size: foreign.size, checksum: foreign.checksum },
       keyedState: [
         ...retainedState.keyedState,
-        { kind: 'key-groups', keyGroupRange: { start: 0, end: 0 }, offsets: [0], stream: { kind: 'file', path: metadata, size: 1, checksum: 'x' } },
-        { kind: 'key-groups', keyGroupRange: { start: 1, end: 1 }, offsets: [0], stream: { kind: 'file', path: liveShared as string, size: 1, checksum: 'x' } },
+        { kind: 'key-groups', keyGroupRange: { start: 0, end: 0 }, offsets: [0], stream: { kind: 'file', path: metadata, size: 1, checksum: 'f'.repeat(64) } },
+        { kind: 'key-groups', keyGroupRange: { start: 1, end: 1 }, offsets: [0], stream: { kind: 'file', path: liveShared as string, size: 1, checksum: 'f'.repeat(64) } },
       ],
     };
     return { state, kept: [foreign.path, metadata, liveShared as string] };

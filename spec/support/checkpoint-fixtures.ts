@@ -47,13 +47,13 @@ function build(id: number, type: CheckpointType, retention: CheckpointRetention,
  */
 export function aStateWithFiles(taskId: string, checkpointId: number, jobId: string = A_JOB): TaskStateSnapshot {
   return {
-    operatorState: { kind: 'file', path: `${jobId}/chk-${checkpointId}/${taskId}-operator`, size: 1, checksum: 'c' },
+    operatorState: { kind: 'file', path: `${jobId}/chk-${checkpointId}/${taskId}-operator`, size: 1, checksum: 'c'.repeat(64) },
     keyedState: [{
       kind: 'incremental',
       backendId: `${taskId}-backend`,
       keyGroupRange: { start: 0, end: 0 },
       checkpointId: asCheckpointId(checkpointId),
-      sharedState: [{ handleId: `${taskId}-${checkpointId}`, handle: { kind: 'file', path: `${jobId}/shared/${taskId}-${checkpointId}`, size: 1, checksum: 'c' } }],
+      sharedState: [{ handleId: `${taskId}-${checkpointId}`, handle: { kind: 'file', path: `${jobId}/shared/${taskId}-${checkpointId}`, size: 1, checksum: 'c'.repeat(64) } }],
       privateState: [],
       metaState: { kind: 'bytes', handleName: 'meta', data: '', size: 0 },
     }],

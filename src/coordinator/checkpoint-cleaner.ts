@@ -1,6 +1,7 @@
 import type { CheckpointId, JobId } from '../core/ids.js';
 import type { CompletedCheckpoint } from '../checkpoint/completed-checkpoint.js';
-import type { StreamStateHandle, TaskStateSnapshot } from '../state/state-handles.js';
+import type { TaskStateSnapshot } from '../state/state-handles.js';
+import { fileHandlesOf } from '../state/state-files.js';
 import { storageLayout } from '../storage/storage-layout.js';
 import type { CheckpointStateCleaner } from './checkpoint-state-cleaner.js';
 import { DiscardDeferral } from './discard-deferral.js';
@@ -19,25 +20,6 @@ export interface CheckpointCleanerView {
   isRetained(checkpointId: number): boolean;
   /** The files a retained checkpoint references, or null when the store does not retain it. */
   filesOfRetained(checkpointId: number): ReadonlySet<string> | null;
-}
-
-type Position = 'private' | 'shared';
-
-/** Every file a task state names, with whether it is private to its checkpoint or shared. */
-export function* fileHandlesOf(state: TaskStateSnapshot): Generator<{ readonly path: string; readonly position: 'private' | 'shared' }> {
-  const stream = function* (handle: StreamStateHandle | { readonly kind: 'placeholder' }, position: Position) {
-    if (handle.kind === 'file') yield { path: handle.path, position };
-  };
-  if (state.operatorState !== null && state.operatorState.kind !== 'inline') yield* stream(state.operatorState, 'private');
-  for (const keyed of state.keyedState) {
-    if (keyed.kind === 'key-groups') {
-      yield* stream(keyed.stream, 'private');
-      continue;
-    }
-    for (const { handle } of keyed.sharedState) yield* stream(handle, 'shared');
-    for (const { handle } of keyed.privateState) yield* stream(handle, 'private');
-    yield* stream(keyed.metaState, 'private');
-  }
 }
 
 /**
@@ -114,22 +96,25 @@ export class CheckpointCleaner {
 
   /** Applies the rule to every file the states name, when the deferral says it is time. */
   private discardOwnedFiles(checkpointId: CheckpointId, states: readonly TaskStateSnapshot[], directoryDiscarded: boolean): void {
-    const privateArea = `${storageLayout.checkpointDirectory(this.jobId, checkpointId)}/`;
-    const sharedArea = `${this.jobId}/shared/`;
-    const taskOwnedArea = `${this.jobId}/taskowned/`;
+    const areas = storageLayout.uploadAreas(this.jobId, checkpointId);
     const refused: DiscardRefusal[] = [];
     const seen = new Set<string>();
-    // Null unless the checkpoint the states name is retained: then its own files must stay (others in its directory may go).
-    const retainedFiles = this.view.filesOfRetained(checkpointId);
+    // Null unless the checkpoint the states name is retained: then its own files must stay (others in its directory may
+    // go). Asked for at the first private file only: most unclaimed states name none.
+    let retainedFiles: ReadonlySet<string> | null | undefined;
+    const retained = (path: string): boolean => {
+      if (retainedFiles === undefined) retainedFiles = this.view.filesOfRetained(checkpointId);
+      return retainedFiles?.has(path) === true;
+    };
     for (const state of states) {
       for (const { path, position } of fileHandlesOf(state)) {
         if (seen.has(path)) continue;
         seen.add(path);
-        if (path.startsWith(taskOwnedArea)) continue;
-        const area = position === 'private' ? privateArea : sharedArea;
+        if (path.startsWith(areas.taskOwned)) continue;
+        const area = areas[position];
         if (!path.startsWith(area)) {
           refused.push({ path, reason: `a ${position} file of checkpoint ${checkpointId} must lie in ${area}` });
-        } else if (position === 'private' && retainedFiles?.has(path) === true) {
+        } else if (position === 'private' && retained(path)) {
           refused.push({ path, reason: `retained checkpoint ${checkpointId} references it` });
         } else if (position === 'shared' && this.files.isSharedFileReferenced(path)) {
           // Shared by a retained checkpoint: keeping it is the normal case, not a refusal worth reporting.

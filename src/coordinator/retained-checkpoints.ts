@@ -1,6 +1,6 @@
 import { CheckpointType } from '../checkpoint/checkpoint-properties.js';
 import type { CompletedCheckpointStore } from '../checkpoint/completed-checkpoint-store.js';
-import { fileHandlesOf } from './checkpoint-cleaner.js';
+import { filePathsOf } from '../state/state-size.js';
 
 /**
  * What the coordinator asks about the checkpoints the store retains, instead of keeping a copy of them: the store is
@@ -17,7 +17,7 @@ export class RetainedCheckpoints {
   /** The files a retained checkpoint references, or null when the store does not retain it. */
   filesOf(checkpointId: number): ReadonlySet<string> | null {
     const checkpoint = this.store.getAllCheckpoints().find((retained) => retained.checkpointId === checkpointId);
-    return checkpoint === undefined ? null : new Set(Object.values(checkpoint.taskStates).flatMap((state) => [...fileHandlesOf(state)].map((file) => file.path)));
+    return checkpoint === undefined ? null : Object.values(checkpoint.taskStates).reduce((into, state) => filePathsOf(state, into), new Set<string>());
   }
 
   /** The highest id retained, checkpoint or savepoint; 0 when none is. */

@@ -1,89 +1,25 @@
 import { asCheckpointId, asJobId } from '../core/ids.js';
 import { findJsonProblem } from '../core/json-problem.js';
+import type { TaskStateSnapshot } from '../state/state-handles.js';
+import { streamHandlesOf, type StreamHandleInSnapshot } from '../state/state-files.js';
 import { storageLayout } from '../storage/storage-layout.js';
+import { describeFoundValue, findTaskStateShapeProblem } from '../storage/task-state-shape.js';
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null;
 }
 
-const isCount = (value: unknown): boolean => Number.isSafeInteger(value) && (value as number) >= 0;
-
-/** Where the files of one acknowledged state may lie. */
-interface Areas {
-  /** `<job>/chk-<id>/`: files of this checkpoint alone. */
-  readonly privateArea: string;
-  /** `<job>/shared/`: immutable files incremental checkpoints share. */
-  readonly sharedArea: string;
-  /** `<job>/taskowned/`: files the task owns. */
-  readonly taskOwnedArea: string;
-}
-
-type Position = 'private' | 'shared';
-
-function describeStream(handle: unknown, field: string, position: Position, areas: Areas, placeholderAllowed: boolean): string | null {
-  if (!isRecord(handle)) return `${field} must be a state handle object`;
-  switch (handle.kind) {
-    case 'file': {
-      if (typeof handle.path !== 'string' || !isCount(handle.size) || typeof handle.checksum !== 'string') {
-        return `${field} must be a file handle { kind: 'file', path: string, size: integer >= 0, checksum: string }`;
-      }
-      const area = position === 'private' ? areas.privateArea : areas.sharedArea;
-      if (!handle.path.startsWith(area) && !handle.path.startsWith(areas.taskOwnedArea)) {
-        return `${field}.path ${JSON.stringify(handle.path)} lies outside ${area} (and ${areas.taskOwnedArea}), where a ${position} file of this checkpoint must be`;
-      }
-      return null;
-    }
-    case 'bytes':
-      return typeof handle.handleName === 'string' && typeof handle.data === 'string' && isCount(handle.size)
-        ? null
-        : `${field} must be a bytes handle { kind: 'bytes', handleName: string, data: base64 string, size: integer >= 0 }`;
-    case 'placeholder':
-      if (!placeholderAllowed) return `${field} cannot be a placeholder: only shared files are registered`;
-      return isCount(handle.size) ? null : `${field} must be a placeholder { kind: 'placeholder', size: integer >= 0 }`;
-    default:
-      return `${field}.kind must be 'file', 'bytes'${placeholderAllowed ? " or 'placeholder'" : ''}, got ${JSON.stringify(handle.kind)}`;
-  }
-}
-
-function describeRange(range: unknown, field: string): string | null {
-  return isRecord(range) && Number.isSafeInteger(range.start) && Number.isSafeInteger(range.end) ? null : `${field} must be { start: integer, end: integer }`;
-}
-
-function describeReferences(list: unknown, field: string, position: Position, areas: Areas): string | null {
-  if (!Array.isArray(list)) return `${field} must be an array of { handleId, handle }`;
-  for (let index = 0; index < list.length; index += 1) {
-    const reference: unknown = list[index];
-    const at = `${field}[${index}]`;
-    if (!isRecord(reference) || typeof reference.handleId !== 'string') return `${at} must be { handleId: string, handle }`;
-    const problem = describeStream(reference.handle, `${at}.handle`, position, areas, position === 'shared');
-    if (problem !== null) return problem;
-  }
-  return null;
-}
-
-function describeKeyed(handle: unknown, field: string, areas: Areas): string | null {
-  if (!isRecord(handle)) return `${field} must be a keyed state handle object`;
-  if (handle.kind === 'key-groups') {
-    return describeRange(handle.keyGroupRange, `${field}.keyGroupRange`)
-      ?? (Array.isArray(handle.offsets) && handle.offsets.every(isCount) ? null : `${field}.offsets must be an array of integers >= 0`)
-      ?? describeStream(handle.stream, `${field}.stream`, 'private', areas, false);
-  }
-  if (handle.kind === 'incremental') {
-    if (typeof handle.backendId !== 'string') return `${field}.backendId must be a string, got ${typeof handle.backendId}`;
-    return describeRange(handle.keyGroupRange, `${field}.keyGroupRange`)
-      ?? (Number.isSafeInteger(handle.checkpointId) ? null : `${field}.checkpointId must be an integer`)
-      ?? describeReferences(handle.sharedState, `${field}.sharedState`, 'shared', areas)
-      ?? describeReferences(handle.privateState, `${field}.privateState`, 'private', areas)
-      ?? describeStream(handle.metaState, `${field}.metaState`, 'private', areas, false);
-  }
-  return `${field}.kind must be 'key-groups' or 'incremental', got ${JSON.stringify(handle.kind)}`;
+function locationOf({ keyedIndex, part, reference }: StreamHandleInSnapshot, field: string): string {
+  if (keyedIndex === null) return `${field}.operatorState`;
+  return `${field}.keyedState[${keyedIndex}].${part}${reference === null ? '' : `[${reference.index}].handle`}`;
 }
 
 /**
  * Says what is wrong with the state a task acknowledged checkpoint `checkpointId` of job `jobId` with, or null when it
- * is well formed: every handle of the right shape, inline values that JSON keeps as they are, and every file where a
- * file of that checkpoint may be — private files under `<job>/chk-<id>/`, shared files under `<job>/shared/`, either
- * under `<job>/taskowned/`. So no acknowledgement can make a checkpoint reference, and later delete, a file of another
+ * is well formed: the shape the metadata reader demands of it (so no checkpoint completes that cannot be read back),
+ * inline values that JSON keeps as they are, no placeholder but for a shared file, and every file where a file of that
+ * checkpoint may be — private files under `<job>/chk-<id>/`, shared files under `<job>/shared/`, either under
+ * `<job>/taskowned/`. So no acknowledgement can make a checkpoint reference, and later delete, a file of another
  * checkpoint or another job.
  */
 export function describeMalformedTaskState(state: unknown, jobId: string, checkpointId: number, field: string): string | null {
@@ -97,20 +33,19 @@ export function describeMalformedTaskState(state: unknown, jobId: string, checkp
     const problem = findJsonProblem(operator.value);
     if (problem !== null) return `${field}.operatorState.value is not JSON: ${problem}`;
   }
-  // The common acknowledgement names no file: it needs no area paths (built per acknowledgement, they were its main cost).
+  // The common acknowledgement names no file: it needs no walk and no area paths (built per acknowledgement, they were its main cost).
   if (inline && state.keyedState.length === 0) return null;
-  const areas: Areas = {
-    privateArea: `${storageLayout.checkpointDirectory(asJobId(jobId), asCheckpointId(checkpointId))}/`,
-    sharedArea: `${jobId}/shared/`,
-    taskOwnedArea: `${jobId}/taskowned/`,
-  };
-  if (!inline) {
-    const problem = describeStream(operator, `${field}.operatorState`, 'private', areas, false);
-    if (problem !== null) return problem.replace(`.kind must be 'file', 'bytes'`, `.kind must be 'inline', 'file', 'bytes'`);
-  }
-  for (let index = 0; index < state.keyedState.length; index += 1) {
-    const problem = describeKeyed(state.keyedState[index], `${field}.keyedState[${index}]`, areas);
-    if (problem !== null) return problem;
+  const shape = findTaskStateShapeProblem(state, field);
+  if (shape !== null) return `${shape.field} must be ${shape.expected}, found ${describeFoundValue(shape.actual)}`;
+  const areas = storageLayout.uploadAreas(asJobId(jobId), asCheckpointId(checkpointId));
+  for (const visit of streamHandlesOf(state as unknown as TaskStateSnapshot)) {
+    const { handle, position } = visit;
+    if (handle.kind === 'placeholder' && position !== 'shared') return `${locationOf(visit, field)} cannot be a placeholder: only shared files are registered`;
+    if (handle.kind !== 'file') continue;
+    const area = areas[position];
+    if (!handle.path.startsWith(area) && !handle.path.startsWith(areas.taskOwned)) {
+      return `${locationOf(visit, field)}.path ${JSON.stringify(handle.path)} lies outside ${area} (and ${areas.taskOwned}), where a ${position} file of this checkpoint must be`;
+    }
   }
   return null;
 }

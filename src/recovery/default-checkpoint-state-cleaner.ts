@@ -5,7 +5,7 @@ import { CheckpointType } from '../checkpoint/checkpoint-properties.js';
 import { SharedStateRegistry } from '../state/shared-state-registry.js';
 import type { AsyncStateDiscarder } from '../storage/state-discarder.js';
 import type { CheckpointStateCleaner, DiscardCauseOfStore } from '../coordinator/checkpoint-state-cleaner.js';
-import { fileHandlesOf } from '../coordinator/checkpoint-cleaner.js';
+import { fileHandlesOf } from '../state/state-files.js';
 import { storageLayout } from '../storage/storage-layout.js';
 
 /**
@@ -71,12 +71,11 @@ export class DefaultCheckpointStateCleaner implements CheckpointStateCleaner {
 
 /** Private files of a checkpoint that do not lie in its own `<job>/chk-<id>/` (nor in the task-owned area). */
 function privateFilesOutsideItsDirectory(checkpoint: CompletedCheckpoint): string[] {
-  const ownDirectory = `${storageLayout.checkpointDirectory(checkpoint.jobId, checkpoint.checkpointId)}/`;
-  const taskOwned = `${checkpoint.jobId}/taskowned/`;
+  const areas = storageLayout.uploadAreas(checkpoint.jobId, checkpoint.checkpointId);
   const paths = new Set<string>();
   for (const state of Object.values(checkpoint.taskStates)) {
     for (const { path, position } of fileHandlesOf(state)) {
-      if (position === 'private' && !path.startsWith(ownDirectory) && !path.startsWith(taskOwned)) paths.add(path);
+      if (position === 'private' && !path.startsWith(areas.private) && !path.startsWith(areas.taskOwned)) paths.add(path);
     }
   }
   return [...paths];

@@ -1,5 +1,12 @@
 import type { CheckpointId, JobId } from '../core/ids.js';
 
+/** Where the files of one checkpoint's tasks may lie (see `storageLayout.uploadAreas`). */
+export interface UploadAreas {
+  readonly private: string;
+  readonly shared: string;
+  readonly taskOwned: string;
+}
+
 /** Relative paths of Flink's checkpoint directory layout, shared by every CheckpointStorage. */
 export const storageLayout = {
   checkpointDirectory: (jobId: JobId, checkpointId: CheckpointId): string => `${jobId}/chk-${checkpointId}`,
@@ -7,6 +14,15 @@ export const storageLayout = {
   exclusiveFile: (jobId: JobId, checkpointId: CheckpointId, name: string): string => `${jobId}/chk-${checkpointId}/${name}`,
   sharedFile: (jobId: JobId, name: string): string => `${jobId}/shared/${name}`,
   taskOwnedFile: (jobId: JobId, name: string): string => `${jobId}/taskowned/${name}`,
+  /**
+   * Where the files a task uploads for checkpoint `checkpointId` may lie, each ending in `/`: private files in the
+   * checkpoint's own directory, shared files under `shared/`, and either under `taskowned/`.
+   */
+  uploadAreas: (jobId: JobId, checkpointId: CheckpointId): UploadAreas => ({
+    private: `${jobId}/chk-${checkpointId}/`,
+    shared: `${jobId}/shared/`,
+    taskOwned: `${jobId}/taskowned/`,
+  }),
   /** The filesystem storage's durable checkpoint id counter. */
   idCounterFile: (jobId: JobId): string => `${jobId}/checkpoint-id-counter`,
   /** The job's persisted checkpoint stats history. */
