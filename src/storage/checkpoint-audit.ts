@@ -1,6 +1,7 @@
 import type { CheckpointId, JobId } from '../core/ids.js';
 import type { CompletedCheckpoint } from '../checkpoint/completed-checkpoint.js';
-import type { FileStateHandle, PlaceholderStreamStateHandle, StreamStateHandle } from '../state/state-handles.js';
+import type { FileStateHandle, PlaceholderStreamStateHandle } from '../state/state-handles.js';
+import { streamHandlesOf } from '../state/state-files.js';
 import type { CheckpointStorage, StoredFile } from './checkpoint-storage.js';
 import { checkStoredCheckpoint } from './completed-checkpoint-shape.js';
 import { CorruptStateError } from './corrupt-state-error.js';
@@ -262,21 +263,14 @@ export async function removeOrphans(report: CheckpointAuditReport, storage: Chec
 
 /** Every file handle and placeholder a checkpoint references, with where it sits for messages. */
 function* fileHandlesOf(checkpoint: CompletedCheckpoint): Generator<{ handle: FileStateHandle | PlaceholderStreamStateHandle; location: string }> {
-  function* stream(handle: StreamStateHandle | PlaceholderStreamStateHandle, location: string) {
-    if (handle.kind !== 'bytes') yield { handle, location };
-  }
   for (const [taskId, state] of Object.entries(checkpoint.taskStates)) {
-    const task = `task ${JSON.stringify(taskId)}`;
-    if (state.operatorState !== null && state.operatorState.kind !== 'inline') yield* stream(state.operatorState, `${task} operatorState`);
-    for (const [index, keyed] of state.keyedState.entries()) {
-      const at = `${task} keyedState[${index}]`;
-      if (keyed.kind === 'key-groups') {
-        yield* stream(keyed.stream, `${at}.stream`);
-        continue;
-      }
-      for (const [i, reference] of keyed.sharedState.entries()) yield* stream(reference.handle, `${at}.sharedState[${i}] (handle id ${JSON.stringify(reference.handleId)})`);
-      for (const [i, reference] of keyed.privateState.entries()) yield* stream(reference.handle, `${at}.privateState[${i}] (handle id ${JSON.stringify(reference.handleId)})`);
-      yield* stream(keyed.metaState, `${at}.metaState`);
+    for (const { handle, keyedIndex, part, reference } of streamHandlesOf(state)) {
+      if (handle.kind === 'bytes') continue;
+      const task = `task ${JSON.stringify(taskId)}`;
+      const location = keyedIndex === null
+        ? `${task} operatorState`
+        : `${task} keyedState[${keyedIndex}]${reference === null ? `.${part}` : `.${part}[${reference.index}] (handle id ${JSON.stringify(reference.handleId)})`}`;
+      yield { handle, location };
     }
   }
 }
